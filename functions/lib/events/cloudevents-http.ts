@@ -1,0 +1,63 @@
+// CloudEvents over HTTP with the official SDK for the encoding, and our own sending: the SDK's
+// transport ignores the HTTP status and never times out, and a broker that answered 500 must
+// not look like a delivered event.
+import { CloudEvent, HTTP, ValidationError } from 'cloudevents';
+import { RejectedInputError } from '../errors.ts';
+
+export { CloudEvent };
+
+/** Events with JSON data: the only kind this app sends. */
+export type JsonCloudEvent<T = unknown> = CloudEvent<T>;
+
+export function isCloudEventRequest(headers: Record<string, string | undefined>): boolean {
+  return headers['ce-specversion'] !== undefined || (headers['content-type'] ?? '').startsWith('application/cloudevents');
+}
+
+/** Decode one event from a binary- or structured-mode request; RejectedInputError when it is not one. */
+export function decodeCloudEvent(headers: Record<string, string | undefined>, body: Uint8Array): CloudEvent<unknown> {
+  const clean: Record<string, string> = {};
+  for (const [k, v] of Object.entries(headers)) if (v !== undefined) clean[k] = v;
+  let decoded: CloudEvent<unknown> | CloudEvent<unknown>[];
+  try {
+    decoded = HTTP.toEvent<unknown>({ headers: clean, body: Buffer.from(body).toString('utf8') }) as CloudEvent<unknown> | CloudEvent<unknown>[];
+  } catch (error) {
+    const detail = error instanceof ValidationError ? (error.errors ?? []).map(String).join('; ') || error.message : error instanceof Error ? error.message : String(error);
+    throw new RejectedInputError(`not a valid CloudEvent: ${detail}`, 400);
+  }
+  if (Array.isArray(decoded)) throw new RejectedInputError('batched CloudEvents are not accepted', 400);
+  return decoded;
+}
+
+/** Binary-mode encoding: attributes in `ce-*` headers, JSON data as the body. */
+export function encodeCloudEvent(event: CloudEvent<unknown>): { headers: Record<string, string>; body: string } {
+  const message = HTTP.binary(event);
+  const headers: Record<string, string> = {};
+  for (const [k, v] of Object.entries(message.headers)) if (v !== undefined) headers[k] = String(v);
+  const body = message.body;
+  return { headers, body: typeof body === 'string' ? body : body === undefined ? '' : Buffer.from(body as Uint8Array).toString('utf8') };
+}
+
+export class DeliveryError extends Error {
+  override readonly name = 'DeliveryError';
+  readonly status: number | null;
+  constructor(message: string, status: number | null) {
+    super(message);
+    this.status = status;
+  }
+}
+
+/** POST one event and require a 2xx within `timeoutMs`; returns the response for reply handling. */
+export async function postCloudEvent(url: string, event: CloudEvent<unknown>, timeoutMs = 10_000): Promise<Response> {
+  const { headers, body } = encodeCloudEvent(event);
+  let response: Response;
+  try {
+    response = await fetch(url, { method: 'POST', headers, body, signal: AbortSignal.timeout(timeoutMs) });
+  } catch (error) {
+    throw new DeliveryError(`could not deliver ${event.type} ${event.id} to ${url}: ${error instanceof Error ? error.message : String(error)}`, null);
+  }
+  if (!response.ok) {
+    const text = (await response.text().catch(() => '')).slice(0, 500);
+    throw new DeliveryError(`delivering ${event.type} ${event.id} to ${url} answered ${response.status}: ${text}`, response.status);
+  }
+  return response;
+}

@@ -1,0 +1,41 @@
+// Wall-clock times in a named timezone, without a timezone library: Intl knows the offsets.
+
+/** Offset of `timezone` from UTC at `instant`, in milliseconds (e.g. +2h for Madrid in summer). */
+function offsetAt(instant: number, timezone: string): number {
+  const parts = new Intl.DateTimeFormat('en-US', {
+    timeZone: timezone,
+    hourCycle: 'h23',
+    year: 'numeric',
+    month: 'numeric',
+    day: 'numeric',
+    hour: 'numeric',
+    minute: 'numeric',
+    second: 'numeric',
+  }).formatToParts(new Date(instant));
+  const get = (type: Intl.DateTimeFormatPartTypes) => Number(parts.find((p) => p.type === type)?.value);
+  const asUtc = Date.UTC(get('year'), get('month') - 1, get('day'), get('hour'), get('minute'), get('second'));
+  return asUtc - Math.floor(instant / 1000) * 1000;
+}
+
+/**
+ * The UTC instant of a local wall-clock time `YYYY-MM-DDTHH:mm[:ss]` in `timezone`.
+ * Returns null when the text is not such a time.
+ */
+export function localTimeToUtc(local: string, timezone: string): Date | null {
+  const m = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2}))?$/.exec(local);
+  if (!m) return null;
+  const [, y, mo, d, h, mi, s] = m.map(Number) as [number, number, number, number, number, number, number];
+  const wall = Date.UTC(y, mo - 1, d, h, mi, Number.isNaN(s) ? 0 : s);
+  const check = new Date(wall);
+  if (check.getUTCMonth() !== mo - 1 || check.getUTCDate() !== d || h > 23 || mi > 59) return null;
+  // Two passes settle the offset even when the first guess lands across a DST change.
+  let utc = wall - offsetAt(wall, timezone);
+  utc = wall - offsetAt(utc, timezone);
+  return new Date(utc);
+}
+
+/** Add whole days to a YYYY-MM-DD date. */
+export function addDays(date: string, days: number): string {
+  const t = Date.parse(`${date}T00:00:00Z`) + days * 86_400_000;
+  return new Date(t).toISOString().slice(0, 10);
+}

@@ -1,0 +1,161 @@
+// The HTTP binding of a function: health endpoints, body limits, CloudEvents decoding, error
+// mapping and one structured log line per request. The same code serves a function in its
+// container and in `npm run dev`, so the local runtime exercises the real binding.
+//   2xx  handled (a reply event travels back in binary mode)
+//   4xx  the input is wrong: the broker does not retry, the event goes to the dead-letter sink
+//   5xx  we could not handle it now: the broker retries with backoff
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { RejectedInputError, errorMessage } from '../errors.ts';
+import { decodeCloudEvent, encodeCloudEvent, isCloudEventRequest } from '../events/cloudevents-http.ts';
+import { extensionNames } from '../events/types.ts';
+import type { AnyFunctionDefinition, HttpRequest, HttpResponse } from './function-definition.ts';
+import type { Logger } from './log.ts';
+import type { Services } from './services.ts';
+import { isTraceId, newTraceId } from './trace.ts';
+
+export interface ServeOptions {
+  name: string;
+  services: Services;
+  log: Logger;
+  /** @default 0 (any free port) */
+  port?: number;
+  /** @default '127.0.0.1' */
+  host?: string;
+}
+
+export interface RunningFunction {
+  name: string;
+  url: string;
+  server: Server;
+  close(): Promise<void>;
+}
+
+const defaultMaxBodyBytes = 256 * 1024;
+
+export async function serveFunction(definition: AnyFunctionDefinition, options: ServeOptions): Promise<RunningFunction> {
+  const handle = await createRequestHandler(definition, options);
+  const server = createServer((req, res) => void handle(req, res));
+  server.keepAliveTimeout = 65_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+  return {
+    name: options.name,
+    url: `http://${options.host ?? '127.0.0.1'}:${port}`,
+    server,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeIdleConnections();
+      }),
+  };
+}
+
+/** The request listener, separate from the server so tests and benchmarks can mount it. */
+export async function createRequestHandler(definition: AnyFunctionDefinition, options: ServeOptions) {
+  const deps: unknown = await definition.deps(options.services);
+  const maxBody = definition.maxBodyBytes ?? defaultMaxBodyBytes;
+  const log = options.log;
+
+  return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const started = performance.now();
+    const path = (req.url ?? '/').split('?')[0];
+    if (req.method === 'GET' && (path === '/health/readiness' || path === '/health/liveness')) {
+      return send(res, { status: 200, body: { status: 'ok' } });
+    }
+    const headers = lowercaseHeaders(req);
+    let traceId = isTraceId(headers[`ce-${extensionNames.traceId}`]) ? (headers[`ce-${extensionNames.traceId}`] as string) : newTraceId();
+    const fields: Record<string, unknown> = { method: req.method, path };
+    let response: HttpResponse;
+    try {
+      const body = await readBody(req, maxBody);
+      if (definition.events && isCloudEventRequest(headers)) {
+        if (req.method !== 'POST') throw new RejectedInputError('CloudEvents are accepted by POST only', 405);
+        const event = decodeCloudEvent(headers, body);
+        const carried = event[extensionNames.traceId];
+        if (isTraceId(carried)) traceId = carried;
+        Object.assign(fields, { type: event.type, id: event.id, source: event.source });
+        if (!definition.events.accepts.includes(event.type as never)) {
+          throw new RejectedInputError(`event type "${event.type}" is not one this function accepts (${definition.events.accepts.join(', ')})`, 400);
+        }
+        const reply = await definition.events.handle(event, deps, { log: log.child({ traceid: traceId, eventid: event.id }), traceId });
+        response = reply ? { status: 200, ...encodeCloudEvent(reply) } : { status: 202 };
+        if (reply) fields.reply = reply.type;
+      } else if (definition.http) {
+        const request: HttpRequest = { method: req.method ?? 'GET', url: new URL(req.url ?? '/', 'http://function.local'), headers, body };
+        response = await definition.http(request, deps, { log: log.child({ traceid: traceId }), traceId });
+      } else {
+        throw new RejectedInputError('this function accepts CloudEvents only (ce-specversion header or structured content type)', 415);
+      }
+    } catch (error) {
+      response = errorResponse(error, traceId);
+      if (response.status >= 500) fields.error = error;
+      else fields.reason = errorMessage(error);
+    }
+    send(res, response);
+    const level = response.status >= 500 ? 'error' : response.status >= 400 ? 'warn' : 'info';
+    log[level]('handled', { ...fields, status: response.status, ms: Math.round(performance.now() - started), traceid: traceId });
+  };
+}
+
+function errorResponse(error: unknown, traceId: string): HttpResponse {
+  if (error instanceof RejectedInputError) {
+    const headers: Record<string, string> = {};
+    if (error.status === 429 && typeof error.details?.retryAfterSeconds === 'number') headers['retry-after'] = String(error.details.retryAfterSeconds);
+    return { status: error.status, headers, body: { error: error.message, ...(error.details ? { details: error.details } : {}), traceid: traceId } };
+  }
+  // A dependency failed (or a bug): say so without leaking internals; the log has the stack.
+  const status = (error as { status?: number }).status === 503 ? 503 : 500;
+  return { status, body: { error: status === 503 ? errorMessage(error) : 'internal error', traceid: traceId } };
+}
+
+function send(res: ServerResponse, response: HttpResponse): void {
+  const headers = { ...response.headers };
+  let payload: string | Uint8Array | undefined;
+  if (response.body === undefined || response.body === null) payload = undefined;
+  else if (typeof response.body === 'string' || response.body instanceof Uint8Array) payload = response.body;
+  else {
+    payload = JSON.stringify(response.body);
+    headers['content-type'] ??= 'application/json; charset=utf-8';
+  }
+  if (payload !== undefined) headers['content-length'] = String(Buffer.byteLength(payload));
+  if (response.status === 413) headers.connection = 'close';
+  res.writeHead(response.status, headers);
+  res.end(payload, () => {
+    if (response.status === 413) res.socket?.destroy();
+  });
+}
+
+function lowercaseHeaders(req: IncomingMessage): Record<string, string | undefined> {
+  const out: Record<string, string | undefined> = {};
+  for (const [k, v] of Object.entries(req.headers)) out[k.toLowerCase()] = Array.isArray(v) ? v.join(', ') : v;
+  return out;
+}
+
+/**
+ * The whole body, or RejectedInputError(413) as soon as it passes `limit`: the rest is never
+ * buffered, and the connection is closed after the 413 so the client stops sending.
+ */
+function readBody(req: IncomingMessage, limit: number): Promise<Uint8Array> {
+  return new Promise((resolve, reject) => {
+    const tooLarge = (what: string) => {
+      req.removeAllListeners('data');
+      req.pause();
+      reject(new RejectedInputError(`request body${what ? ` ${what}` : ''} is over the ${limit}-byte limit`, 413));
+    };
+    const declared = Number(req.headers['content-length']);
+    if (Number.isFinite(declared) && declared > limit) return tooLarge(`of ${declared} bytes`);
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.byteLength;
+      if (size > limit) tooLarge('');
+      else chunks.push(chunk);
+    });
+    req.once('end', () => resolve(new Uint8Array(Buffer.concat(chunks))));
+    req.once('error', reject);
+  });
+}

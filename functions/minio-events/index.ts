@@ -1,0 +1,64 @@
+// minio-events: MinIO's webhook target. Each notification becomes one CloudEvent per created
+// object, sent to the broker (K_SINK). It answers 2xx only once the broker accepted every event:
+// otherwise MinIO keeps the notification in its queue directory and sends it again.
+import { RejectedInputError } from '../lib/errors.ts';
+import { MinioNotificationSchema, objectCreatedEvents } from '../lib/events/minio-notification.ts';
+import type { EventSink } from '../lib/events/event-sink.ts';
+import { extensionNames } from '../lib/events/types.ts';
+import { defineFunction, json, type HttpRequest, type HttpResponse, type Invocation } from '../lib/runtime/function-definition.ts';
+import { timingSafeEqual } from 'node:crypto';
+
+export interface MinioEventsDeps {
+  sink: EventSink;
+  /** MinIO's `MINIO_NOTIFY_WEBHOOK_AUTH_TOKEN_<ID>`: when set, requests must carry it. */
+  authToken: string | null;
+}
+
+export async function relayNotification(request: HttpRequest, deps: MinioEventsDeps, { log, traceId }: Invocation): Promise<HttpResponse> {
+  // MinIO checks that the target is reachable before it sends anything; any answer will do.
+  if (request.method === 'HEAD' || request.method === 'GET') return { status: 200 };
+  if (request.method !== 'POST') return json(405, { error: 'POST a MinIO notification' }, { allow: 'GET, HEAD, POST' });
+  if (deps.authToken !== null && !sameToken(request.headers.authorization, deps.authToken)) {
+    throw new RejectedInputError('the webhook auth token is missing or wrong', 401);
+  }
+  if (request.body.byteLength === 0) return { status: 200 };
+
+  let payload: unknown;
+  try {
+    payload = JSON.parse(Buffer.from(request.body).toString('utf8'));
+  } catch {
+    throw new RejectedInputError('the body is not JSON', 400);
+  }
+  const notification = MinioNotificationSchema.safeParse(payload);
+  if (!notification.success) {
+    const issue = notification.error.issues[0];
+    throw new RejectedInputError(`not a MinIO notification: ${issue?.path.join('.') || 'body'}: ${issue?.message}`, 400);
+  }
+  let events;
+  try {
+    events = objectCreatedEvents(notification.data);
+  } catch (error) {
+    throw new RejectedInputError(`cannot convert the notification: ${(error as Error).message}`, 400);
+  }
+  for (const event of events) {
+    // Objects written by download-forecast carry its trace id; others start a new trace here.
+    const withTrace = event[extensionNames.traceId] ? event : event.cloneWith({ [extensionNames.traceId]: traceId });
+    await deps.sink.send(withTrace);
+    log.info('relayed', { type: event.type, id: event.id, key: event.subject, traceid: withTrace[extensionNames.traceId] });
+  }
+  return json(200, { relayed: events.length });
+}
+
+function sameToken(header: string | undefined, token: string): boolean {
+  // MinIO sends the token as configured, prefixed with "Bearer " when it has no scheme.
+  const expected = Buffer.from(token.includes(' ') ? token : `Bearer ${token}`);
+  const actual = Buffer.from(header ?? '');
+  return actual.length === expected.length && timingSafeEqual(actual, expected);
+}
+
+export default defineFunction<MinioEventsDeps>({
+  async deps(services) {
+    return { sink: await services.eventSink(), authToken: services.env.MINIO_WEBHOOK_AUTH_TOKEN || null };
+  },
+  http: relayNotification,
+});

@@ -1,0 +1,92 @@
+// The shape of an app definition: functions, schedule, buckets, triggers, databases, auth and
+// edge routes, declared once. The Kubernetes rendering and the local runtime both read an
+// object of this type; neither adds topology of its own. `defineApp` checks the cross-references
+// (a trigger's subscriber exists, a route's function exists) when the module loads.
+import type { Location } from '../functions/lib/forecast/model.ts';
+import type { EventType } from '../functions/lib/events/types.ts';
+
+/** What a function's code may ask the runtime for; the rendering wires credentials for each. */
+export type ServiceName = 'objectStore' | 'latestStore' | 'historyStore' | 'auditStore' | 'eventSink' | 'tokenVerifier';
+
+export type BucketName = 'forecasts' | 'web';
+
+export interface FunctionSpec {
+  /** Module exporting the function (default export of `defineCloudEventFunction` or `defineHttpFunction`). */
+  handler: `functions/${string}/index.ts`;
+  /** Services the function uses; anything else is refused at start. */
+  uses: readonly ServiceName[];
+  /** Extra environment for the function, beyond what `uses` wires. @default {} */
+  env?: Readonly<Record<string, string>>;
+  /** Knative autoscaling bounds. `min: 0` scales to zero when idle. */
+  scale: { min: number; max: number; /** Requests in flight per instance. @default 10 */ concurrency?: number };
+  /** Container requests (limits are derived: 2× CPU, 1× memory). */
+  resources: { cpu: `${number}m`; memory: `${number}Mi` };
+}
+
+export interface DeliverySpec {
+  /** Redeliveries after the first attempt. */
+  retry: number;
+  backoffPolicy: 'exponential' | 'linear';
+  /** ISO 8601 duration of the first backoff, as Knative's `backoffDelay` (e.g. "PT0.5S"). */
+  backoffDelay: `PT${number}S`;
+}
+
+export interface TriggerSpec<F extends string> {
+  subscriber: F;
+  filter: { type: EventType; source?: string };
+  /** @default the app's `delivery` */
+  delivery?: DeliverySpec;
+}
+
+export type RouteTarget<F extends string> = { function: F; auth?: 'admin' } | { bucket: BucketName };
+
+export interface AppDefinition<F extends string> {
+  /** Kubernetes namespace of the app and prefix of its resources. */
+  name: string;
+  schedule: {
+    /** Five-field cron (UTC), as a PingSource takes it. Its events go to the broker; a trigger picks them up. */
+    cron: string;
+    locations: readonly Location[];
+    /** Run once when the local runtime starts, so `npm run dev` has data at once. @default true */
+    runAtStart?: boolean;
+  };
+  buckets: Record<BucketName, { anonymousRead: boolean; notify?: { events: readonly ['s3:ObjectCreated:*']; via: F } }>;
+  functions: Record<F, FunctionSpec>;
+  triggers: Record<string, TriggerSpec<F>>;
+  /** Broker delivery for every trigger unless it sets its own; exhausted events go to the dead-letter sink. */
+  delivery: DeliverySpec;
+  databases: {
+    latest: { engine: 'mongodb'; database: string; collection: string };
+    history: { engine: 'postgres'; database: string };
+  };
+  auth: {
+    realm: string;
+    adminRole: string;
+    /** OIDC client used by oauth2-proxy and the site; tokens must carry it in `aud`. */
+    clientId: string;
+    /** Reloads one admin may start per minute before answering 429. */
+    reloadsPerMinute: number;
+  };
+  /** Edge routes, longest prefix first when matching. */
+  routes: Record<`/${string}`, RouteTarget<F>>;
+}
+
+export function defineApp<const F extends string>(app: AppDefinition<F>): AppDefinition<F> {
+  const names = new Set<string>(Object.keys(app.functions));
+  const must = (cond: boolean, what: string) => {
+    if (!cond) throw new Error(`app definition: ${what}`);
+  };
+  for (const [name, t] of Object.entries<TriggerSpec<F>>(app.triggers)) {
+    must(names.has(t.subscriber), `trigger "${name}" subscribes "${t.subscriber}", which is not a function`);
+  }
+  for (const [path, r] of Object.entries<RouteTarget<F>>(app.routes)) {
+    must(!('function' in r) || names.has(r.function), `route "${path}" points at "${'function' in r ? r.function : ''}", which is not a function`);
+  }
+  for (const [name, spec] of Object.entries<FunctionSpec>(app.functions)) {
+    must(spec.handler === `functions/${name}/index.ts`, `function "${name}" must live in functions/${name}/index.ts`);
+    must(spec.scale.min <= spec.scale.max, `function "${name}" has scale.min above scale.max`);
+  }
+  const ids = app.schedule.locations.map((l) => l.id);
+  must(new Set(ids).size === ids.length, 'schedule.locations has a duplicate id');
+  return app;
+}

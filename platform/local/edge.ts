@@ -1,0 +1,108 @@
+// The local edge: what the cluster's edge proxy does, on one port. Routes come from the app
+// definition: a function route is proxied to the function (path, method, headers and body
+// unchanged), a bucket route serves objects from the bucket (index.html for "/" and for paths
+// without an extension, so client-side routes load the site). Long-lived caching for
+// fingerprinted assets, no-cache for the HTML.
+import { createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { ObjectStore } from '../../functions/lib/storage/object-store.ts';
+import type { RouteTarget } from '../app-definition.ts';
+
+export interface EdgeRoute {
+  prefix: string;
+  target: RouteTarget<string>;
+}
+
+export interface EdgeOptions {
+  host: string;
+  port: number;
+  routes: readonly EdgeRoute[];
+  /** URL of each running function, by name. */
+  functionUrl: (name: string) => string | undefined;
+  objects: ObjectStore;
+  /** Extra handlers tried first (the dev issuer); return true when they answered. */
+  extra?: (req: IncomingMessage, res: ServerResponse) => Promise<boolean>;
+}
+
+const hopByHop = new Set(['connection', 'keep-alive', 'proxy-authenticate', 'proxy-authorization', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'host']);
+
+export async function startEdge(options: EdgeOptions): Promise<{ server: Server; url: string; close(): Promise<void> }> {
+  const routes = [...options.routes].sort((a, b) => b.prefix.length - a.prefix.length);
+  const server = createServer((req, res) => {
+    void (async () => {
+      try {
+        if (options.extra && (await options.extra(req, res))) return;
+        const path = (req.url ?? '/').split('?')[0] ?? '/';
+        const route = routes.find((r) => path === r.prefix.replace(/\/$/, '') || path.startsWith(r.prefix));
+        if (!route) return void res.writeHead(404).end();
+        if ('function' in route.target) return proxy(req, res, options.functionUrl(route.target.function), route.target.function);
+        return serveFromBucket(req, res, options.objects, route.target.bucket, path);
+      } catch (error) {
+        if (!res.headersSent) res.writeHead(502, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ error: `edge: ${(error as Error).message}` }));
+      }
+    })();
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, options.host, () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+  return {
+    server,
+    url: `http://${options.host === '0.0.0.0' ? '127.0.0.1' : options.host}:${port}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
+
+function proxy(req: IncomingMessage, res: ServerResponse, target: string | undefined, name: string): void {
+  if (!target) {
+    res.writeHead(503, { 'content-type': 'application/json', 'retry-after': '1' }).end(JSON.stringify({ error: `${name} is not running yet` }));
+    return;
+  }
+  const headers: Record<string, string | string[]> = {};
+  for (const [k, v] of Object.entries(req.headers)) if (v !== undefined && !hopByHop.has(k)) headers[k] = v;
+  headers['x-forwarded-host'] = req.headers.host ?? '';
+  const upstream = httpRequest(`${target}${req.url ?? '/'}`, { method: req.method, headers }, (answer) => {
+    const out: Record<string, string | string[]> = {};
+    for (const [k, v] of Object.entries(answer.headers)) if (v !== undefined && !hopByHop.has(k)) out[k] = v;
+    res.writeHead(answer.statusCode ?? 502, out);
+    answer.pipe(res);
+  });
+  upstream.on('error', (error) => {
+    if (!res.headersSent) res.writeHead(502, { 'content-type': 'application/json' });
+    res.end(JSON.stringify({ error: `${name} did not answer: ${error.message}` }));
+  });
+  req.pipe(upstream);
+}
+
+async function serveFromBucket(req: IncomingMessage, res: ServerResponse, objects: ObjectStore, bucket: string, path: string): Promise<void> {
+  if (req.method !== 'GET' && req.method !== 'HEAD') return void res.writeHead(405, { allow: 'GET, HEAD' }).end();
+  let key: string;
+  try {
+    key = decodeURIComponent(path).replace(/^\/+/, '');
+  } catch {
+    return void res.writeHead(400).end();
+  }
+  const lastSegment = key.split('/').at(-1) ?? '';
+  if (key === '' || !lastSegment.includes('.')) key = 'index.html';
+  let object;
+  try {
+    object = await objects.get(bucket, key);
+  } catch {
+    object = null; // an unsafe key is simply not found
+  }
+  if (!object) return void res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' }).end('not found\n');
+  const fingerprinted = /-[A-Za-z0-9_-]{8,}\.(js|css|svg|png|woff2?)$/.test(key);
+  res.writeHead(200, {
+    'content-type': object.contentType,
+    'content-length': object.bytes.byteLength,
+    'cache-control': fingerprinted ? 'public, max-age=31536000, immutable' : 'no-cache',
+    'x-content-type-options': 'nosniff',
+  });
+  res.end(req.method === 'HEAD' ? undefined : object.bytes);
+}

@@ -1,0 +1,203 @@
+// The embedded runtime behind `npm run dev` and the pipeline tests: the whole app from the app
+// definition in one process, with no cluster and no accounts. Each function runs behind its own
+// HTTP binding on loopback (as each is its own Knative Service), the broker and the object
+// store's notifications travel over HTTP as they do in the cluster, and one edge port serves
+// the site, the API and the admin routes.
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import { errorMessage } from '../../functions/lib/errors.ts';
+import { CloudEvent } from '../../functions/lib/events/cloudevents-http.ts';
+import { eventTypes, extensionNames } from '../../functions/lib/events/types.ts';
+import type { AnyFunctionDefinition } from '../../functions/lib/runtime/function-definition.ts';
+import { createLogger, type Logger } from '../../functions/lib/runtime/log.ts';
+import { serveFunction, type RunningFunction } from '../../functions/lib/runtime/serve.ts';
+import { restrictServices } from '../../functions/lib/runtime/services.ts';
+import { newTraceId } from '../../functions/lib/runtime/trace.ts';
+import type { DeliverySpec } from '../app-definition.ts';
+import type { App, FunctionName } from '../app.ts';
+import { parseCron } from '../cron.ts';
+import { functionEnvironment } from '../function-environment.ts';
+import { uploadSite } from '../site.ts';
+import { LocalBroker } from './broker.ts';
+import { createDevIssuer, type DevIssuer } from './dev-issuer.ts';
+import { startEdge } from './edge.ts';
+import { embeddedServices, openEmbeddedBackends, type EmbeddedBackends } from './embedded-services.ts';
+import { MinioNotifier } from './minio-notifier.ts';
+import { startSampleProvider, type SampleProvider } from './sample-provider.ts';
+
+const repoRoot = join(import.meta.dirname, '../..');
+
+export interface LocalRuntimeOptions {
+  app: App;
+  /** Edge port. @default 8080; 0 picks a free one */
+  port?: number;
+  /** @default '127.0.0.1' */
+  host?: string;
+  /** Where PGlite, objects, the broker's queue and dead letters live; null keeps databases in memory and files in a temp dir. */
+  dataDir: string;
+  /** Keep the databases in memory (tests). @default false */
+  inMemoryDatabase?: boolean;
+  /** Serve the bundled sample documents instead of the providers. */
+  offline: boolean;
+  /** The static site to upload to the web bucket. */
+  siteDir: string;
+  /** Fire the schedule (cron plus a run at start when the app asks for it). @default true */
+  schedule?: boolean;
+  /** Override every trigger's delivery (tests use short backoffs). */
+  delivery?: DeliverySpec;
+  /** Override provider base URLs (tests point them at their own servers). */
+  providerBaseUrl?: string;
+  log?: Logger;
+}
+
+export interface LocalRuntime {
+  url: string;
+  broker: LocalBroker;
+  notifier: MinioNotifier;
+  backends: EmbeddedBackends;
+  issuer: DevIssuer;
+  functions: ReadonlyMap<string, RunningFunction>;
+  /** Send the schedule's event now, as the PingSource would. */
+  triggerSchedule(): Promise<void>;
+  /** Resolves when no notification or delivery is in flight. */
+  idle(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<LocalRuntime> {
+  const { app } = options;
+  const log = options.log ?? createLogger({ component: 'runtime' });
+  const closers: (() => Promise<void>)[] = [];
+  const stop = async () => {
+    for (const close of closers.reverse()) await close().catch((error: unknown) => log.warn('stop step failed', { reason: errorMessage(error) }));
+  };
+  try {
+    const notifier = new MinioNotifier(join(options.dataDir, 'minio-queue'), log.child({ component: 'minio-notifier' }));
+    const notifyingBuckets = new Set(Object.entries(app.buckets).filter(([, b]) => 'notify' in b && b.notify).map(([name]) => name));
+    const backends = await openEmbeddedBackends(options.inMemoryDatabase ? null : options.dataDir, join(options.dataDir, 'objects'), async (object) => {
+      if (notifyingBuckets.has(object.bucket)) await notifier.notify(object);
+    });
+    closers.push(() => backends.close());
+
+    let sample: SampleProvider | undefined;
+    if (options.offline) {
+      sample = await startSampleProvider(app.schedule.locations);
+      closers.push(() => sample?.close() ?? Promise.resolve());
+    }
+
+    // The edge listens first: its URL is the dev issuer's issuer, which the functions verify.
+    const running = new Map<string, RunningFunction>();
+    let issuer: DevIssuer | undefined;
+    const edge = await startEdge({
+      host: options.host ?? '127.0.0.1',
+      port: options.port ?? 8080,
+      routes: Object.entries(app.routes).map(([prefix, target]) => ({ prefix, target })),
+      functionUrl: (name) => running.get(name)?.url,
+      objects: backends.objects,
+      extra: (req, res) => issuer?.handle(req, res) ?? Promise.resolve(false),
+    });
+    closers.push(() => edge.close());
+    issuer = await createDevIssuer({
+      origin: edge.url,
+      audience: app.auth.clientId,
+      adminRole: app.auth.adminRole,
+      keyFile: join(options.dataDir, 'dev-issuer-key.json'),
+    });
+
+    const broker = new LocalBroker({
+      dir: join(options.dataDir, 'broker'),
+      log: log.child({ component: 'broker' }),
+      triggers: Object.entries(app.triggers).map(([name, t]) => ({
+        name,
+        filter: { type: t.filter.type, ...(t.filter.source ? { source: t.filter.source } : {}) },
+        subscriberUrl: () => running.get(t.subscriber)?.url,
+        delivery: options.delivery ?? t.delivery ?? app.delivery,
+      })),
+    });
+    await broker.start();
+    closers.push(() => broker.stop());
+
+    const webhookToken = randomBytes(16).toString('hex');
+    for (const name of Object.keys(app.functions) as FunctionName[]) {
+      const spec = app.functions[name];
+      const module = (await import(join(repoRoot, spec.handler))) as { default: AnyFunctionDefinition };
+      const env: Record<string, string> = {
+        ...functionEnvironment(app, name),
+        K_SINK: broker.url,
+        OIDC_ISSUER: issuer.issuer,
+        OIDC_JWKS_URL: issuer.jwksUrl,
+        MINIO_WEBHOOK_AUTH_TOKEN: webhookToken,
+      };
+      if (sample || options.providerBaseUrl) {
+        const base = options.providerBaseUrl ?? (sample as SampleProvider).url;
+        Object.assign(env, { AEMET_BASE_URL: base, OPEN_METEO_BASE_URL: base, SAMPLE_DATA: String(Boolean(sample)) });
+      }
+      const fnLog = log.child({ function: name });
+      const services = restrictServices(embeddedServices(backends, env, fnLog), name, spec.uses);
+      const fn = await serveFunction(module.default, { name, services, log: fnLog });
+      running.set(name, fn);
+      closers.push(() => fn.close());
+    }
+    await broker.replayPending();
+    const notifyVia = [...notifyingBuckets].map((b) => (app.buckets[b as keyof App['buckets']] as { notify?: { via: string } }).notify?.via)[0];
+    if (notifyVia) notifier.target = { url: running.get(notifyVia)?.url ?? '', authToken: webhookToken };
+    await notifier.replayPending();
+
+    const files = await uploadSite(options.siteDir, backends.objects, 'web');
+    log.info('site uploaded', { files, from: options.siteDir });
+
+    const triggerSchedule = async () => {
+      const now = new Date();
+      await broker.publish(
+        new CloudEvent({
+          id: `ping-${now.getTime()}`,
+          type: eventTypes.schedule,
+          source: `/apis/v1/namespaces/${app.name}/pingsources/${app.name}-schedule`,
+          time: now.toISOString(),
+          datacontenttype: 'application/json',
+          data: {},
+          [extensionNames.traceId]: newTraceId(),
+        }),
+      );
+    };
+    if (options.schedule ?? true) {
+      const cron = parseCron(app.schedule.cron);
+      let timer: NodeJS.Timeout | undefined;
+      const arm = () => {
+        const next = cron.next(new Date());
+        timer = setTimeout(() => {
+          void triggerSchedule();
+          arm();
+        }, Math.min(next.getTime() - Date.now(), 2 ** 31 - 1));
+        timer.unref();
+      };
+      arm();
+      closers.push(async () => clearTimeout(timer));
+      if (app.schedule.runAtStart ?? true) await triggerSchedule();
+    }
+
+    return {
+      url: edge.url,
+      broker,
+      notifier,
+      backends,
+      issuer,
+      functions: running,
+      triggerSchedule,
+      async idle() {
+        // A notification becomes a broker event, whose delivery may reply with another event.
+        for (let settled = 0; settled < 2; ) {
+          const busy = notifier.pending() + broker.pending();
+          await notifier.idle();
+          await broker.idle();
+          settled = busy === 0 ? settled + 1 : 0;
+          await new Promise((resolve) => setTimeout(resolve, 5));
+        }
+      },
+      stop,
+    };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}

@@ -40,3 +40,18 @@ export async function uploadSite(dir: string, objects: ObjectStore, bucket = 'we
   }
   return files.length;
 }
+
+/**
+ * How the site signs an admin in, written to the web bucket as `config.json` by whoever uploads
+ * the site: the local runtime points at the development issuer (a bearer token handed back in
+ * the URL fragment), the cluster at oauth2-proxy (a session cookie).
+ */
+export type SiteConfig = {
+  auth:
+    | { mode: 'dev-bearer'; signInUrl: string; signOutUrl: null }
+    | { mode: 'proxy-cookie'; signInUrl: string; signOutUrl: string };
+};
+
+export async function uploadSiteConfig(config: SiteConfig, objects: ObjectStore, bucket = 'web'): Promise<void> {
+  await objects.put(bucket, 'config.json', Buffer.from(JSON.stringify(config)), { contentType: 'application/json' });
+}

@@ -2,7 +2,7 @@
 // npm run dev [-- --port 8080] [--offline] [--data-dir .data] [--host 127.0.0.1]
 // The whole app on this machine, from platform/app.ts, with no cluster and no accounts.
 import { argv, chalk } from 'zx';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { app } from '../platform/app.ts';
 import { startLocalRuntime } from '../platform/local/runtime.ts';
 import { siteDirectory } from '../platform/site.ts';
@@ -15,7 +15,7 @@ const repoRoot = join(import.meta.dirname, '..');
 await runMain(async () => {
   const port = Number(argv.port ?? process.env.PORT ?? 8080);
   if (!Number.isInteger(port) || port < 0 || port > 65535) fail(`--port must be 0–65535, got ${String(argv.port)}`, 'npm run dev -- --port 8080');
-  const dataDir = join(repoRoot, String(argv['data-dir'] ?? '.data'));
+  const dataDir = resolve(repoRoot, String(argv['data-dir'] ?? '.data'));
   let offline = Boolean(argv.offline);
   if (!offline && !(await reachable(providers.aemet.defaultBaseUrl))) {
     console.log(chalk.yellow(`${providers.aemet.defaultBaseUrl} is unreachable: serving the bundled sample documents, labelled as sample data.`));

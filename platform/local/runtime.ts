@@ -17,7 +17,7 @@ import type { DeliverySpec } from '../app-definition.ts';
 import type { App, FunctionName } from '../app.ts';
 import { parseCron } from '../cron.ts';
 import { functionEnvironment } from '../function-environment.ts';
-import { uploadSite } from '../site.ts';
+import { uploadSite, uploadSiteConfig } from '../site.ts';
 import { LocalBroker } from './broker.ts';
 import { createDevIssuer, type DevIssuer } from './dev-issuer.ts';
 import { startEdge } from './edge.ts';
@@ -144,6 +144,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     await notifier.replayPending();
 
     const files = await uploadSite(options.siteDir, backends.objects, 'web');
+    await uploadSiteConfig({ auth: { mode: 'dev-bearer', signInUrl: '/dev-issuer/login', signOutUrl: null } }, backends.objects, 'web');
     log.info('site uploaded', { files, from: options.siteDir });
 
     const triggerSchedule = async () => {

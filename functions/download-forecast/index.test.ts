@@ -1,0 +1,130 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { RejectedInputError } from '../lib/errors.ts';
+import { CloudEvent } from '../lib/events/cloudevents-http.ts';
+import { eventTypes } from '../lib/events/types.ts';
+import { createLogger } from '../lib/runtime/log.ts';
+import { FilesystemObjectStore } from '../lib/storage/filesystem-object-store.ts';
+import { startSampleProvider, type SampleProvider } from '../../platform/local/sample-provider.ts';
+import { locations, madrid, sampleDocument, tempDir } from '../../test/support/fixtures.ts';
+import { startServer } from '../../test/support/servers.ts';
+import definition, { downloadForecasts, type DownloadDeps } from './index.ts';
+
+const invocation = { log: createLogger({}, { level: 'silent' }), traceId: '0123456789abcdef0123456789abcdef' };
+
+describe('download-forecast', () => {
+  let dir: Awaited<ReturnType<typeof tempDir>>;
+  let provider: SampleProvider;
+  let deps: DownloadDeps;
+
+  beforeEach(async () => {
+    dir = await tempDir();
+    provider = await startSampleProvider(locations);
+    deps = {
+      objects: new FilesystemObjectStore(dir.path),
+      bucket: 'forecasts',
+      locations,
+      baseUrls: { aemet: provider.url, 'open-meteo': provider.url },
+      sample: true,
+      fetch: globalThis.fetch,
+      now: () => new Date('2026-11-23T10:00:00Z'),
+      timeoutMs: 2_000,
+      attempts: 3,
+      concurrency: 3,
+      backoffMs: 5,
+    };
+  });
+  afterEach(async () => {
+    await provider.close();
+    await dir.remove();
+  });
+
+  it('stores every location under a key derived from its issue time, with metadata', async () => {
+    const result = await downloadForecasts({ reloadId: null }, deps, invocation);
+    expect(result.failed).toEqual([]);
+    expect(result.stored.map((s) => s.locationId).sort()).toEqual(locations.map((l) => l.id).sort());
+    const first = result.stored.find((s) => s.locationId === madrid.id);
+    expect(first?.key).toMatch(/^aemet\/28079\/\d{8}T\d{6}Z\.xml$/);
+    const object = await deps.objects.get('forecasts', first?.key ?? '');
+    expect(object?.contentType).toBe('application/xml');
+    expect(object?.metadata).toMatchObject({ traceid: invocation.traceId, sample: 'true', 'location-id': '28079', 'fetched-at': '2026-11-23T10:00:00.000Z' });
+    // The bytes are stored as served: still ISO-8859-15.
+    expect(Buffer.from(object?.bytes ?? []).includes(Buffer.from('Meteorolog\xeda', 'latin1'))).toBe(true);
+  });
+
+  it('does not store an unchanged forecast twice', async () => {
+    await downloadForecasts({ reloadId: null }, deps, invocation);
+    const again = await downloadForecasts({ reloadId: null }, deps, invocation);
+    expect(again.stored).toEqual([]);
+    expect(again.unchanged).toHaveLength(locations.length);
+  });
+
+  it('keeps going when one location fails, and says which one and why', async () => {
+    const garbage = await startServer((req, res) => {
+      if (req.url?.includes('08019')) return void res.writeHead(200, { 'content-type': 'text/xml' }).end('<html><body>maintenance</body></html>');
+      if (req.url?.includes('41091')) return void res.writeHead(404).end();
+      res.writeHead(302, { location: `${provider.url}${req.url}` }).end();
+    });
+    try {
+      const result = await downloadForecasts({ reloadId: null }, { ...deps, baseUrls: { aemet: garbage.url, 'open-meteo': garbage.url } }, invocation);
+      expect(result.stored.map((s) => s.locationId).sort()).toEqual(['28079', '28903', '46250']);
+      const failed = [...result.failed].sort((a, b) => a.locationId.localeCompare(b.locationId));
+      expect(failed).toEqual([
+        { locationId: '08019', reason: expect.stringMatching(/location 08019 is not a forecast: the root element is not <root>/) as unknown },
+        { locationId: '41091', reason: expect.stringContaining('answered 404') as unknown },
+      ]);
+    } finally {
+      await garbage.close();
+    }
+  });
+
+  it('retries a provider that fails transiently', async () => {
+    let calls = 0;
+    const flaky = await startServer(async (_req, res) => {
+      calls++;
+      if (calls <= 2) return void res.writeHead(503).end();
+      res.writeHead(200, { 'content-type': 'text/xml;charset=ISO-8859-15' }).end(await sampleDocument('aemet', madrid.id));
+    });
+    try {
+      const result = await downloadForecasts({ reloadId: null }, { ...deps, locations: [madrid], concurrency: 1, baseUrls: { aemet: flaky.url, 'open-meteo': flaky.url } }, invocation);
+      expect(calls).toBe(3);
+      expect(result.stored).toHaveLength(1);
+    } finally {
+      await flaky.close();
+    }
+  });
+
+  it('times out a provider that does not answer', async () => {
+    const silent = await startServer(() => undefined);
+    try {
+      const result = await downloadForecasts({ reloadId: null }, { ...deps, locations: [madrid], attempts: 1, timeoutMs: 100, baseUrls: { aemet: silent.url, 'open-meteo': silent.url } }, invocation);
+      expect(result.failed[0]?.reason).toMatch(/timeout|aborted/i);
+    } finally {
+      await silent.close();
+    }
+  });
+
+  it('fails the run when the object store cannot store, so the event is redelivered', async () => {
+    const blocked = join(dir.path, 'not-a-directory');
+    await writeFile(blocked, 'a file where the store wants a directory');
+    const error = await downloadForecasts({ reloadId: null }, { ...deps, objects: new FilesystemObjectStore(blocked) }, invocation).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(Error);
+    expect(error).not.toBeInstanceOf(RejectedInputError);
+    expect((error as Error).message).toMatch(/could not store 5 document/);
+  });
+
+  it('answers a reload request with a completion event carrying the reload id', async () => {
+    const handle = definition.events?.handle;
+    const reload = new CloudEvent({ id: 'r1', type: eventTypes.reloadRequested, source: '/test', reloadid: 'abc-123', data: {} });
+    const reply = await handle?.(reload, deps, invocation);
+    expect(reply?.type).toBe(eventTypes.downloadCompleted);
+    expect(reply?.reloadid).toBe('abc-123');
+    expect((reply?.data as { stored: unknown[] }).stored).toHaveLength(locations.length);
+  });
+
+  it('refuses a reload request without a reload id', async () => {
+    const reload = new CloudEvent({ id: 'r2', type: eventTypes.reloadRequested, source: '/test', data: {} });
+    await expect(definition.events?.handle(reload, deps, invocation)).rejects.toThrow(/needs the "reloadid" extension/);
+  });
+});

@@ -1,0 +1,21 @@
+// A function's process in its container: serve one function definition on $PORT (Knative sets
+// it, default 8080) with services from the environment, and stop cleanly on SIGTERM so Knative
+// can scale to zero without cutting requests short.
+import type { AnyFunctionDefinition } from './function-definition.ts';
+import { clusterServices } from './cluster-services.ts';
+import { createLogger } from './log.ts';
+import { serveFunction } from './serve.ts';
+
+export async function runFunction(name: string, definition: AnyFunctionDefinition): Promise<void> {
+  const log = createLogger({ function: name });
+  const services = clusterServices(process.env, log);
+  const running = await serveFunction(definition, { name, services, log, port: Number(process.env.PORT ?? 8080), host: '0.0.0.0' });
+  log.info('ready', { url: running.url });
+  process.once('SIGTERM', () => {
+    log.info('stopping');
+    void running
+      .close()
+      .then(() => services.close())
+      .finally(() => process.exit(0));
+  });
+}

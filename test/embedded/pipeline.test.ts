@@ -1,0 +1,104 @@
+// The whole app on the embedded runtime, over HTTP as a user reaches it: schedule → download →
+// object → MinIO-style notification → minio-events → broker → parse-forecast → API; the admin
+// reload through the edge with development tokens; a bad object ending in the dead-letter folder.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { ForecastListResponse, ForecastResponse } from '../../functions/get-forecast/index.ts';
+import { createLogger } from '../../functions/lib/runtime/log.ts';
+import { app } from '../../platform/app.ts';
+import { startLocalRuntime, type LocalRuntime } from '../../platform/local/runtime.ts';
+import type { DeadLetter } from '../../platform/local/broker.ts';
+import { tempDir } from '../support/fixtures.ts';
+
+const siteDir = join(import.meta.dirname, 'site');
+
+describe('embedded pipeline', () => {
+  let dir: Awaited<ReturnType<typeof tempDir>>;
+  let runtime: LocalRuntime;
+
+  beforeAll(async () => {
+    dir = await tempDir('forecast-pipeline-');
+    runtime = await startLocalRuntime({
+      app,
+      port: 0,
+      dataDir: dir.path,
+      inMemoryDatabase: true,
+      offline: true,
+      siteDir,
+      delivery: { retry: 2, backoffPolicy: 'exponential', backoffDelay: 'PT0.05S' },
+      log: createLogger({}, { level: 'silent' }),
+    });
+    await runtime.idle();
+  });
+  afterAll(async () => {
+    await runtime.stop();
+    await dir.remove();
+  });
+
+  const api = async <T>(path: string, init?: RequestInit) => {
+    const response = await fetch(`${runtime.url}${path}`, init);
+    return { status: response.status, body: (await response.json()) as T, headers: response.headers };
+  };
+
+  it('has every configured location with 7 days after the run at start', async () => {
+    const list = await api<ForecastListResponse>('/api/forecasts');
+    expect(list.status).toBe(200);
+    expect(list.body.pending).toEqual([]);
+    expect(list.body.items.map((i) => i.location.name)).toEqual(app.schedule.locations.map((l) => l.name));
+    expect(list.body.sample).toBe(true);
+    for (const location of app.schedule.locations) {
+      const one = await api<ForecastResponse>(`/api/forecasts/${location.id}`);
+      expect(one.body.days).toHaveLength(7);
+      expect(one.body.sample).toBe(true);
+      expect(one.body.stale).toBe(false);
+    }
+    const stored = await runtime.backends.sql.query<{ n: number }>('SELECT count(*)::int AS n FROM forecast_history');
+    expect(stored.rows[0]?.n).toBe(app.schedule.locations.length);
+  });
+
+  it('serves the site at / from the web bucket, with the auth config beside it', async () => {
+    const page = await fetch(`${runtime.url}/`);
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-type')).toContain('text/html');
+    expect(await page.text()).toContain('pipeline test site');
+    const config = await api<{ auth: { mode: string } }>('/config.json');
+    expect(config.body.auth.mode).toBe('dev-bearer');
+  });
+
+  it('carries one trace id from the download to the stored object’s event', async () => {
+    const objects = await readdir(join(dir.path, 'objects', 'forecasts', 'aemet', '28079'));
+    const meta = JSON.parse(await readFile(join(dir.path, 'objects', '.meta', 'forecasts', 'aemet', '28079', `${objects[0]}.json`), 'utf8')) as { metadata: { traceid: string } };
+    expect(meta.metadata.traceid).toMatch(/^[0-9a-f]{32}$/);
+  });
+
+  it('reloads on an admin’s request and reports the result', async () => {
+    const token = await runtime.issuer.token('admin');
+    const auth = { authorization: `Bearer ${token}` };
+    const started = await api<{ id: string; statusUrl: string }>('/admin/reload', { method: 'POST', headers: auth });
+    expect(started.status).toBe(202);
+    await runtime.idle();
+    const status = await api<{ status: string; result: { unchanged: unknown[]; stored: unknown[] } }>(started.body.statusUrl, { headers: auth });
+    expect(status.body.status).toBe('completed');
+    // Same sample documents as at start: nothing new to store.
+    expect(status.body.result.unchanged).toHaveLength(app.schedule.locations.length);
+  });
+
+  it('refuses the reload to a viewer and to an anonymous caller', async () => {
+    const viewer = await runtime.issuer.token('viewer');
+    expect((await fetch(`${runtime.url}/admin/reload`, { method: 'POST', headers: { authorization: `Bearer ${viewer}` } })).status).toBe(403);
+    expect((await fetch(`${runtime.url}/admin/reload`, { method: 'POST' })).status).toBe(401);
+  });
+
+  it('sends an object it cannot parse to the dead-letter folder with the reason, and keeps serving', async () => {
+    await runtime.backends.objects.put('forecasts', 'aemet/28079/20260101T000000Z.xml', Buffer.from('<root>not a forecast'), { contentType: 'application/xml' });
+    await runtime.idle();
+    const dir2 = join(runtime.broker.deadLetterDir(), 'parse-new-forecasts');
+    const letters = await Promise.all((await readdir(dir2)).map(async (f) => JSON.parse(await readFile(join(dir2, f), 'utf8')) as DeadLetter));
+    expect(letters).toHaveLength(1);
+    expect(letters[0]?.status).toBe(422);
+    expect(letters[0]?.reason).toMatch(/location 28079 is not a forecast: malformed XML/);
+    expect(letters[0]?.event).toMatchObject({ type: 'io.minio.object.created', subject: 'aemet/28079/20260101T000000Z.xml' });
+    expect((await api<ForecastResponse>('/api/forecasts/28079')).body.issuedAt).not.toBe('2026-01-01T00:00:00.000Z');
+  });
+});

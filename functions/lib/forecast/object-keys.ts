@@ -25,6 +25,7 @@ export function parseDocumentKey(key: string): DocumentKey {
   const [, provider, locationId, compact, extension] = m as unknown as [string, ProviderId, string, string, 'xml' | 'json'];
   const iso = `${compact.slice(0, 4)}-${compact.slice(4, 6)}-${compact.slice(6, 8)}T${compact.slice(9, 11)}:${compact.slice(11, 13)}:${compact.slice(13, 15)}Z`;
   const issuedAt = new Date(iso);
-  if (Number.isNaN(issuedAt.getTime())) throw new RejectedInputError(`object key ${key} has an impossible issue time`, 422);
+  // Date rolls 30 February or 24:00 over into the next day; only a time that reads back the same is real.
+  if (Number.isNaN(issuedAt.getTime()) || issuedAt.toISOString() !== iso.replace('Z', '.000Z')) throw new RejectedInputError(`object key ${key} has an impossible issue time`, 422);
   return { provider, locationId, issuedAt, extension };
 }

@@ -27,7 +27,7 @@ export function localTimeToUtc(local: string, timezone: string): Date | null {
   const [, y, mo, d, h, mi, s] = m.map(Number) as [number, number, number, number, number, number, number];
   const wall = Date.UTC(y, mo - 1, d, h, mi, Number.isNaN(s) ? 0 : s);
   const check = new Date(wall);
-  if (check.getUTCMonth() !== mo - 1 || check.getUTCDate() !== d || h > 23 || mi > 59) return null;
+  if (check.getUTCMonth() !== mo - 1 || check.getUTCDate() !== d || h > 23 || mi > 59 || s > 59) return null;
   // Two passes settle the offset even when the first guess lands across a DST change.
   let utc = wall - offsetAt(wall, timezone);
   utc = wall - offsetAt(utc, timezone);

@@ -50,9 +50,10 @@ export interface AppDefinition<F extends string> {
     /** Run once when the local runtime starts, so `npm run dev` has data at once. @default true */
     runAtStart?: boolean;
   };
-  buckets: Record<BucketName, { anonymousRead: boolean; notify?: { events: readonly ['s3:ObjectCreated:*']; via: F } }>;
+  buckets: Record<BucketName, { anonymousRead: boolean; notify?: { events: readonly ['s3:ObjectCreated:*']; via: NoInfer<F> } }>;
+  /** The function names are taken from these keys only; everything else must refer to one. */
   functions: Record<F, FunctionSpec>;
-  triggers: Record<string, TriggerSpec<F>>;
+  triggers: Record<string, TriggerSpec<NoInfer<F>>>;
   /** Broker delivery for every trigger unless it sets its own; exhausted events go to the dead-letter sink. */
   delivery: DeliverySpec;
   databases: {
@@ -68,7 +69,7 @@ export interface AppDefinition<F extends string> {
     reloadsPerMinute: number;
   };
   /** Edge routes, longest prefix first when matching. */
-  routes: Record<`/${string}`, RouteTarget<F>>;
+  routes: Record<`/${string}`, RouteTarget<NoInfer<F>>>;
 }
 
 export function defineApp<const F extends string>(app: AppDefinition<F>): AppDefinition<F> {

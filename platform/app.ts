@@ -3,11 +3,11 @@
 // To add a function: `npm run new-function -- <name>` adds its folder and its entry here.
 import { bucketSource, eventTypes } from '../functions/lib/events/types.ts';
 import { defineApp } from './app-definition.ts';
-import { defaultLocations } from './locations.ts';
+import { configuredLocations } from './locations.ts';
 
 export const app = defineApp({
   name: 'knative-forecast',
-  schedule: { cron: '1 */4 * * *', locations: defaultLocations, runAtStart: true },
+  schedule: { cron: '1 */4 * * *', locations: configuredLocations(), runAtStart: true },
   buckets: {
     forecasts: { anonymousRead: false, notify: { events: ['s3:ObjectCreated:*'], via: 'minio-events' } },
     web: { anonymousRead: true },

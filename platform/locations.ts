@@ -1,6 +1,7 @@
-// The locations the app forecasts by default: AEMET municipality codes (INE codes) with the
-// coordinates Open-Meteo needs. Override with FORECAST_LOCATIONS (see README).
+// The locations the app forecasts: AEMET municipality codes (INE codes) with the coordinates
+// Open-Meteo needs. Edit the list, or set FORECAST_LOCATIONS to a JSON array of the same shape.
 import type { Location } from '../functions/lib/forecast/model.ts';
+import { parseLocationsSetting } from '../functions/lib/forecast/locations-setting.ts';
 
 const spain = { provider: 'aemet', timezone: 'Europe/Madrid' } as const;
 
@@ -11,3 +12,8 @@ export const defaultLocations: readonly Location[] = [
   { id: '46250', name: 'Valencia', province: 'Valencia/València', latitude: 39.4699, longitude: -0.3763, ...spain },
   { id: '28903', name: 'Tres Cantos', province: 'Madrid', latitude: 40.6006, longitude: -3.7082, ...spain },
 ];
+
+/** FORECAST_LOCATIONS when set (validated; a bad value stops with the reason), else the defaults. */
+export function configuredLocations(env: Readonly<Record<string, string | undefined>> = process.env): readonly Location[] {
+  return env.FORECAST_LOCATIONS ? parseLocationsSetting(env.FORECAST_LOCATIONS) : defaultLocations;
+}

@@ -87,22 +87,24 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
 
     // The edge listens first: its URL is the dev issuer's issuer, which the functions verify.
     const running = new Map<string, RunningFunction>();
-    let issuer: DevIssuer | undefined;
+    // Filled in once the edge's URL is known; the edge asks it for /dev-issuer/ requests.
+    const devIssuer: { current?: DevIssuer } = {};
     const edge = await startEdge({
       host: options.host ?? '127.0.0.1',
       port: options.port ?? 8080,
       routes: Object.entries(app.routes).map(([prefix, target]) => ({ prefix, target })),
       functionUrl: (name) => running.get(name)?.url,
       objects: backends.objects,
-      extra: (req, res) => issuer?.handle(req, res) ?? Promise.resolve(false),
+      extra: (req, res) => devIssuer.current?.handle(req, res) ?? Promise.resolve(false),
     });
     closers.push(() => edge.close());
-    issuer = await createDevIssuer({
+    const issuer = await createDevIssuer({
       origin: edge.url,
       audience: app.auth.clientId,
       adminRole: app.auth.adminRole,
       keyFile: join(options.dataDir, 'dev-issuer-key.json'),
     });
+    devIssuer.current = issuer;
 
     const broker = new LocalBroker({
       dir: join(options.dataDir, 'broker'),

@@ -1,0 +1,62 @@
+import { describe, expect, it } from 'vitest';
+import { app, type FunctionName } from '../app.ts';
+import { coreProblems, crdProblems, isCoreKind, sharedSchemas } from '../../test/support/schemas.ts';
+import { defaultBacking, renderApp, type AppRenderOptions } from './app-resources.ts';
+
+const options: AppRenderOptions = {
+  images: Object.fromEntries(Object.keys(app.functions).map((n) => [n, `localhost:32000/knative-forecast/${n}@sha256:${'a'.repeat(64)}`])) as Record<FunctionName, string>,
+  broker: 'kafka',
+  publicUrl: 'http://forecast.127.0.0.1.sslip.io',
+  backing: defaultBacking(app),
+};
+
+describe('renderApp', () => {
+  const objects = renderApp(app, options);
+  const byKind = (kind: string) => objects.filter((o) => o.kind === kind);
+
+  it('renders one Knative Service per function, a trigger per trigger, the schedule and the sink bindings', () => {
+    expect(byKind('Service').map((o) => o.metadata.name).sort()).toEqual(Object.keys(app.functions).sort());
+    expect(byKind('Trigger').map((o) => o.metadata.name).sort()).toEqual(Object.keys(app.triggers).sort());
+    expect(byKind('PingSource')).toHaveLength(1);
+    expect(byKind('PingSource')[0]?.spec).toMatchObject({ schedule: app.schedule.cron });
+    expect(byKind('SinkBinding').map((o) => (o.spec as { subject: { name: string } }).subject.name).sort()).toEqual(['minio-events', 'reload-forecast']);
+  });
+
+  it('filters object events on the bucket source, and every trigger retries before dead-lettering', () => {
+    const parse = byKind('Trigger').find((t) => t.metadata.name === 'parse-new-forecasts');
+    expect(parse?.spec).toMatchObject({ filter: { attributes: { type: 'io.minio.object.created', source: '/minio/buckets/forecasts' } }, delivery: { retry: 5, backoffPolicy: 'exponential' } });
+  });
+
+  it('runs each function non-root, read-only, with probes and its scale bounds', () => {
+    const get = byKind('Service').find((s) => s.metadata.name === 'get-forecast') as unknown as {
+      spec: { template: { metadata: { annotations: Record<string, string> }; spec: { containers: { securityContext: object; readinessProbe: object; env: { name: string }[] }[] } } };
+    };
+    expect(get.spec.template.metadata.annotations).toMatchObject({ 'autoscaling.knative.dev/min-scale': '1', 'autoscaling.knative.dev/max-scale': '5' });
+    const container = get.spec.template.spec.containers[0];
+    expect(container?.securityContext).toMatchObject({ runAsNonRoot: true, readOnlyRootFilesystem: true, allowPrivilegeEscalation: false });
+    expect(container?.readinessProbe).toMatchObject({ httpGet: { path: '/health/readiness' } });
+    expect(container?.env.map((e) => e.name)).toEqual(expect.arrayContaining(['FORECAST_LOCATIONS', 'MONGODB_URL', 'PGHOST', 'PGPASSWORD']));
+  });
+
+  it('uses the in-memory broker class for the small profile', () => {
+    const small = renderApp(app, { ...options, broker: 'in-memory' });
+    expect(small.find((o) => o.kind === 'Broker')?.metadata.annotations).toEqual({ 'eventing.knative.dev/broker.class': 'MTChannelBasedBroker' });
+  });
+
+  it.skipIf(!sharedSchemas)('passes the pinned CRD schemas (needs ../shared/crds)', () => {
+    const problems = objects.filter((o) => !isCoreKind(o)).flatMap(crdProblems);
+    expect(problems).toEqual([]);
+  });
+
+  it.skipIf(!sharedSchemas)('would catch a field the pinned schema does not have (needs ../shared/crds)', () => {
+    const trigger = structuredClone(byKind('Trigger')[0]) as { spec: Record<string, unknown> } & (typeof objects)[number];
+    trigger.spec.filters = [{ exact: { type: 42 } }];
+    (trigger.spec as { delivery: Record<string, unknown> }).delivery.retry = 'five';
+    expect(crdProblems(trigger).join('\n')).toMatch(/retry: must be integer/);
+  });
+
+  it('passes kubernetes-models validation for core kinds', async () => {
+    const problems = (await Promise.all(objects.filter(isCoreKind).map(coreProblems))).flat();
+    expect(problems).toEqual([]);
+  });
+});

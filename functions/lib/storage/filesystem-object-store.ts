@@ -54,7 +54,9 @@ export class FilesystemObjectStore implements ObjectStore {
         lastModified: info.mtime,
       };
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
+      // EISDIR: the key names a folder of longer keys, which is no object (S3 answers NoSuchKey).
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT' || code === 'EISDIR') return null;
       throw error;
     }
   }

@@ -1,0 +1,81 @@
+// The app definition is the single source of truth: the real app must pass defineApp's checks,
+// and each broken cross-reference must stop it with a message naming the entry.
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { eventTypes } from '../functions/lib/events/types.ts';
+import { defineApp, type AppDefinition } from './app-definition.ts';
+import { app } from './app.ts';
+import { longestInterval, parseCron } from './cron.ts';
+
+const repoRoot = join(import.meta.dirname, '..');
+
+/** A copy of the real app, loosened to any function name, changed by `change`. */
+function broken(change: (copy: AppDefinition<string>) => void): () => AppDefinition<string> {
+  const copy = structuredClone(app) as AppDefinition<string>;
+  change(copy);
+  return () => defineApp<string>(copy);
+}
+
+describe('the real app (platform/app.ts)', () => {
+  it('passes defineApp again unchanged', () => {
+    expect(defineApp<string>(structuredClone(app) as AppDefinition<string>)).toEqual(app);
+  });
+
+  it('has a handler module on disk for every function', () => {
+    for (const [name, spec] of Object.entries(app.functions)) {
+      expect(spec.handler).toBe(`functions/${name}/index.ts`);
+      expect(existsSync(join(repoRoot, spec.handler)), spec.handler).toBe(true);
+    }
+  });
+
+  it('subscribes parse-forecast to created objects of the forecasts bucket only', () => {
+    expect(app.triggers['parse-new-forecasts']).toEqual({
+      subscriber: 'parse-forecast',
+      filter: { type: 'io.minio.object.created', source: '/minio/buckets/forecasts' },
+    });
+    expect(app.buckets.forecasts.notify?.via).toBe('minio-events');
+  });
+
+  it('downloads every four hours', () => {
+    expect(longestInterval(parseCron(app.schedule.cron))).toBe(4 * 3600);
+    expect(new Set(app.schedule.locations.map((l) => l.id)).size).toBe(app.schedule.locations.length);
+  });
+});
+
+describe('defineApp refuses', () => {
+  it('a trigger to a function that does not exist', () => {
+    const define = broken((copy) => {
+      copy.triggers['parse-typo'] = { subscriber: 'parse-forcast', filter: { type: eventTypes.objectCreated } };
+    });
+    expect(define).toThrow('app definition: trigger "parse-typo" subscribes "parse-forcast", which is not a function');
+  });
+
+  it('a route to a function that does not exist', () => {
+    const define = broken((copy) => {
+      copy.routes['/status/'] = { function: 'status' };
+    });
+    expect(define).toThrow('app definition: route "/status/" points at "status", which is not a function');
+  });
+
+  it('a handler path that is not functions/<name>/index.ts', () => {
+    const define = broken((copy) => {
+      (copy.functions['get-forecast'] as { handler: string }).handler = 'functions/api/index.ts';
+    });
+    expect(define).toThrow('app definition: function "get-forecast" must live in functions/get-forecast/index.ts');
+  });
+
+  it('two locations with the same id', () => {
+    const define = broken((copy) => {
+      copy.schedule.locations = [...app.schedule.locations, { ...(app.schedule.locations[0] as (typeof app.schedule.locations)[number]), name: 'Madrid again' }];
+    });
+    expect(define).toThrow('app definition: schedule.locations has a duplicate id');
+  });
+
+  it('a scale minimum above its maximum', () => {
+    const define = broken((copy) => {
+      (copy.functions['parse-forecast'] as { scale: { min: number; max: number } }).scale = { min: 4, max: 2 };
+    });
+    expect(define).toThrow('app definition: function "parse-forecast" has scale.min above scale.max');
+  });
+});

@@ -5,7 +5,7 @@ import { argv, chalk } from 'zx';
 import { join, resolve } from 'node:path';
 import { app } from '../platform/app.ts';
 import { startLocalRuntime } from '../platform/local/runtime.ts';
-import { siteDirectory } from '../platform/site.ts';
+import { ensureSiteBuilt, siteDirectory } from '../platform/site.ts';
 import { consoleLogger } from './lib/console-log.ts';
 import { providers } from '../functions/lib/providers/index.ts';
 import { fail, runMain } from './lib/cli.ts';
@@ -22,14 +22,12 @@ await runMain(async () => {
     offline = true;
   }
   const log = consoleLogger({}, argv.quiet ? 'warn' : undefined);
-  const runtime = await startLocalRuntime({
-    app,
-    port,
-    host: String(argv.host ?? '127.0.0.1'),
-    dataDir,
-    offline,
-    siteDir: siteDirectory(repoRoot),
-    log,
+  await ensureSiteBuilt(repoRoot, (reason) => console.log(`building the site: ${reason}…`));
+  const host = String(argv.host ?? '127.0.0.1');
+  const runtime = await startLocalRuntime({ app, port, host, dataDir, offline, siteDir: siteDirectory(repoRoot), log }).catch((error: NodeJS.ErrnoException) => {
+    if (error.code === 'EADDRINUSE') fail(`port ${port} on ${host} is already in use (another npm run dev?)`, `npm run dev -- --port ${port + 1}`);
+    if (error.code === 'EACCES') fail(`not allowed to listen on port ${port}`, 'npm run dev -- --port 8080');
+    throw error;
   });
   console.log(
     [

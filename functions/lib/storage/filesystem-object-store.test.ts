@@ -1,49 +1,47 @@
-// The filesystem object store in a real temp directory: the shared contract, plus what only this
-// adapter promises (atomic writes, its notification hook, nothing written outside its root).
+// The filesystem object store in a real temp directory: what only this adapter promises (atomic
+// writes, its notification hook, nothing written outside its root). The behaviour every adapter
+// shares is the ObjectStore contract in test/contracts, run on this store by test/embedded.
 import { createHash } from 'node:crypto';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { objectStoreContract } from '../../../test/contracts/object-store-contract.ts';
+import { RejectedInputError } from '../errors.ts';
 import { FilesystemObjectStore, type CreatedObject } from './filesystem-object-store.ts';
 
-async function tempDir(): Promise<string> {
-  return mkdtemp(join(tmpdir(), 'forecast-objects-'));
-}
-
-objectStoreContract('FilesystemObjectStore', async () => {
-  const dir = await tempDir();
-  return { store: new FilesystemObjectStore(join(dir, 'root')), cleanup: () => rm(dir, { recursive: true, force: true }) };
-});
+const xml = { contentType: 'application/xml' };
 
 describe('FilesystemObjectStore', () => {
   let dir: string;
+  let root: string;
   beforeEach(async () => {
-    dir = await tempDir();
+    dir = await mkdtemp(join(tmpdir(), 'forecast-objects-'));
+    root = join(dir, 'root');
   });
   afterEach(() => rm(dir, { recursive: true, force: true }));
 
-  it('writes <root>/<bucket>/<key> and leaves no .partial file behind', async () => {
-    const store = new FilesystemObjectStore(join(dir, 'root'));
+  it('writes <root>/<bucket>/<key> with a metadata sidecar and leaves no .partial file behind', async () => {
+    const store = new FilesystemObjectStore(root);
     for (let i = 0; i < 3; i++) {
-      await store.put('forecasts', 'aemet/28079/20261123T054000Z.xml', new Uint8Array([i]), { contentType: 'application/xml', metadata: { n: String(i) } });
+      await store.put('forecasts', 'aemet/28079/20261123T054000Z.xml', new Uint8Array([i]), { ...xml, metadata: { n: String(i) } });
     }
-    const files = (await readdir(dir, { recursive: true })).map(String).sort();
+    const files = (await readdir(dir, { recursive: true })).map(String);
     expect(files.filter((f) => f.endsWith('.partial'))).toEqual([]);
     expect(files).toContain(join('root', 'forecasts', 'aemet', '28079', '20261123T054000Z.xml'));
     expect(files).toContain(join('root', '.meta', 'forecasts', 'aemet', '28079', '20261123T054000Z.xml.json'));
+    const stored = await store.get('forecasts', 'aemet/28079/20261123T054000Z.xml');
+    expect([...(stored?.bytes ?? [])]).toEqual([2]);
+    expect(stored?.metadata).toEqual({ n: '2' });
   });
 
-  it('calls onObjectCreated after each write with size, etag and metadata', async () => {
+  it('calls onObjectCreated after each write, once the object is readable, with size, etag and metadata', async () => {
     const created: CreatedObject[] = [];
-    const store = new FilesystemObjectStore(join(dir, 'root'), async (object) => {
-      // The notification comes after the object is readable, as MinIO's does.
+    const store = new FilesystemObjectStore(root, async (object) => {
       expect(await store.exists(object.bucket, object.key)).toBe(true);
       created.push(object);
     });
     const bytes = new Uint8Array(Buffer.from('<root id="28079"/>'));
-    await store.put('forecasts', 'aemet/28079/20261123T054000Z.xml', bytes, { contentType: 'application/xml', metadata: { traceid: 'c'.repeat(32) } });
+    await store.put('forecasts', 'aemet/28079/20261123T054000Z.xml', bytes, { ...xml, metadata: { traceid: 'c'.repeat(32) } });
     expect(created).toEqual([
       {
         bucket: 'forecasts',
@@ -57,19 +55,32 @@ describe('FilesystemObjectStore', () => {
   });
 
   it('fails the write when the notification fails, so the writer retries', async () => {
-    const store = new FilesystemObjectStore(join(dir, 'root'), async () => {
+    const store = new FilesystemObjectStore(root, async () => {
       throw new Error('webhook queue is full');
     });
-    await expect(store.put('forecasts', 'a.xml', new Uint8Array([1]), { contentType: 'application/xml' })).rejects.toThrow('webhook queue is full');
+    await expect(store.put('forecasts', 'a.xml', new Uint8Array([1]), xml)).rejects.toThrow('webhook queue is full');
   });
 
-  it('writes nothing, anywhere, for a key that escapes the root', async () => {
-    const store = new FilesystemObjectStore(join(dir, 'root'));
+  it('answers null and false for a key that names a folder of other objects', async () => {
+    const store = new FilesystemObjectStore(root);
+    await store.put('forecasts', 'aemet/28079/20261123T054000Z.xml', new Uint8Array([1]), xml);
+    expect(await store.get('forecasts', 'aemet/28079')).toBeNull();
+    expect(await store.exists('forecasts', 'aemet/28079')).toBe(false);
+  });
+
+  it.each(['../x', '../../x', '/abs', 'a//b', 'a\\b', 'a/../../x', 'a/./b'])('refuses the key %s with 400 and writes nothing, anywhere', async (key) => {
     const created: string[] = [];
-    const notifying = new FilesystemObjectStore(join(dir, 'root'), async (o) => void created.push(o.key));
-    for (const key of ['../x', '../../x', '/abs', 'a/../../x']) {
-      await expect(store.put('forecasts', key, new Uint8Array([1]), { contentType: 'text/plain' })).rejects.toThrow(/^object key/);
-      await expect(notifying.put('forecasts', key, new Uint8Array([1]), { contentType: 'text/plain' })).rejects.toThrow(/^object key/);
+    const store = new FilesystemObjectStore(root, async (o) => void created.push(o.key));
+    const attempts: (() => Promise<unknown>)[] = [() => store.put('forecasts', key, new Uint8Array([1]), xml), () => store.get('forecasts', key), () => store.exists('forecasts', key)];
+    for (const attempt of attempts) {
+      const error: unknown = await Promise.resolve()
+        .then(attempt)
+        .then(
+          () => null,
+          (e: unknown) => e,
+        );
+      expect(error).toBeInstanceOf(RejectedInputError);
+      expect((error as RejectedInputError).status).toBe(400);
     }
     expect(await readdir(dir)).toEqual([]);
     expect(created).toEqual([]);

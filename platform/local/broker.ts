@@ -142,12 +142,14 @@ export class LocalBroker {
     const { retry, backoffPolicy, backoffDelay } = trigger.delivery;
     const baseMs = Number(/^PT([\d.]+)S$/.exec(backoffDelay)?.[1] ?? '0.5') * 1000;
     let last: DeliveryError | undefined;
+    let attempts = 0;
     for (let attempt = 0; attempt <= retry && !this.stopped; attempt++) {
       if (attempt > 0) {
         const delay = backoffPolicy === 'exponential' ? baseMs * 2 ** (attempt - 1) : baseMs * attempt;
         await new Promise((resolve) => setTimeout(resolve, delay));
       }
       const url = trigger.subscriberUrl();
+      attempts = attempt + 1;
       try {
         if (!url) throw new DeliveryError(`subscriber of trigger ${trigger.name} is not running`, 503);
         const response = await postCloudEvent(url, event, 60_000);
@@ -161,7 +163,7 @@ export class LocalBroker {
       }
     }
     if (this.stopped) return; // left pending on disk: the next start delivers it
-    await this.deadLetter(trigger, event, file, last, retry + 1);
+    await this.deadLetter(trigger, event, file, last, attempts);
   }
 
   private async publishReply(response: Response, trigger: BrokerTrigger): Promise<void> {

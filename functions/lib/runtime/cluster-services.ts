@@ -28,8 +28,12 @@ export function clusterServices(env: Readonly<Record<string, string | undefined>
     // sslmode=require as verify-full, so "require" here means: encrypt, do not verify.
     const mode = env.PGSSLMODE ?? 'require';
     const ssl = mode === 'disable' ? false : mode === 'verify-full' ? { rejectUnauthorized: true } : { rejectUnauthorized: false };
+    // The PG* settings come from `env`, not from node-postgres reading process.env itself, so
+    // the services describe the environment they were given (the same thing in a container).
     const pool = new pg.Pool({
-      ...(env.DATABASE_URL ? { connectionString: env.DATABASE_URL } : {}),
+      ...(env.DATABASE_URL
+        ? { connectionString: env.DATABASE_URL }
+        : { host: env.PGHOST, port: env.PGPORT ? Number(env.PGPORT) : undefined, user: env.PGUSER, password: env.PGPASSWORD, database: env.PGDATABASE }),
       ssl,
       max: Number(env.PG_POOL_SIZE ?? 5),
       connectionTimeoutMillis: 5_000,

@@ -1,0 +1,48 @@
+// FerretDB, the MongoDB-wire server of the suite (there is no MongoDB build in the registries
+// this machine reaches). Built from ./ferretdb, our main.go around FerretDB's embeddable
+// package, and run with the SQLite backend in a temporary directory. The app reaches it with
+// the official mongodb driver, as it reaches Percona's MongoDB in the cluster.
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { installGoModule } from './go-module.ts';
+import { freePort, serverTempDir, startProcess, tcpOpen, waitForReady } from './process.ts';
+import { serverVersions } from './versions.ts';
+
+export function installFerretdb(): Promise<string> {
+  return installGoModule({
+    name: 'ferretdb',
+    moduleDir: join(import.meta.dirname, 'ferretdb'),
+    requires: serverVersions.ferretdb,
+    pkg: '.',
+    binary: 'ferretdb-loopback',
+  });
+}
+
+export interface RunningFerretdb {
+  /** The settings cluster-services.ts reads. */
+  env: { MONGODB_URL: string; MONGODB_DATABASE: string };
+  stop(): Promise<void>;
+}
+
+export async function startFerretdb(): Promise<RunningFerretdb> {
+  const binary = await installFerretdb();
+  const temp = await serverTempDir('ferretdb');
+  const port = await freePort();
+  await mkdir(join(temp.path, 'data'));
+  const server = startProcess('ferretdb', binary, ['--listen', `127.0.0.1:${port}`, '--data-dir', join(temp.path, 'data')], {
+    logFile: join(temp.path, 'ferretdb.log'),
+  });
+  try {
+    await waitForReady(server, `listening on port ${port}`, () => tcpOpen(port), 30_000);
+  } catch (error) {
+    await temp.remove();
+    throw error;
+  }
+  return {
+    env: { MONGODB_URL: `mongodb://127.0.0.1:${port}/`, MONGODB_DATABASE: 'forecast' },
+    async stop() {
+      await server.stop();
+      await temp.remove();
+    },
+  };
+}

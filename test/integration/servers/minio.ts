@@ -1,0 +1,107 @@
+// MinIO, built from source with `go install` (the community edition publishes no current
+// binaries), started on loopback with a temporary data directory. The webhook notification
+// target is set by environment exactly as the platform's MinIO Deployment sets it, and the
+// bucket notification is configured with minio-js, as the bootstrap does.
+import { randomBytes } from 'node:crypto';
+import { mkdir } from 'node:fs/promises';
+import { isAbsolute, join } from 'node:path';
+import { buildARN, Client, NotificationConfig, ObjectCreatedAll, QueueConfig } from 'minio';
+import { ensureInstalled, runCommand } from './cache.ts';
+import { freePort, httpOk, serverTempDir, startProcess, waitForReady } from './process.ts';
+import { serverVersions } from './versions.ts';
+
+export async function installMinio(): Promise<string> {
+  const { module, version } = serverVersions.minio;
+  const dir = await ensureInstalled({
+    name: 'minio',
+    version,
+    // The module proxy serves this exact version; GOBIN puts the binary straight into the cache.
+    install: (target) => runCommand('nice', ['-n', '10', 'go', 'install', `${module}@${version}`], { env: { GOBIN: target, GOFLAGS: '-buildvcs=false' }, label: `go install ${module}@${version}` }),
+  });
+  return join(dir, 'minio');
+}
+
+export interface MinioWebhook {
+  /** Target id: the `<ID>` suffix of the environment variables and of the ARN. */
+  id: string;
+  /** minio-events' URL. */
+  endpoint: string;
+  /** Sent as `Authorization: Bearer <token>`; minio-events checks it. */
+  authToken: string;
+  /** Absolute path: MinIO keeps undelivered events here (a relative path disables the target). */
+  queueDir: string;
+}
+
+/** The webhook target as environment variables, as a cluster's MinIO Deployment carries them. */
+export function minioWebhookEnv(webhook: MinioWebhook): Record<string, string> {
+  if (!isAbsolute(webhook.queueDir)) throw new Error(`the MinIO queue directory must be absolute, got ${webhook.queueDir}`);
+  const id = webhook.id.toUpperCase();
+  return {
+    [`MINIO_NOTIFY_WEBHOOK_ENABLE_${id}`]: 'on',
+    [`MINIO_NOTIFY_WEBHOOK_ENDPOINT_${id}`]: webhook.endpoint,
+    [`MINIO_NOTIFY_WEBHOOK_AUTH_TOKEN_${id}`]: webhook.authToken,
+    [`MINIO_NOTIFY_WEBHOOK_QUEUE_DIR_${id}`]: webhook.queueDir,
+  };
+}
+
+/** The ARN bucket notifications use to reach webhook target `id`. */
+export function webhookArn(id: string): string {
+  return buildARN('minio', 'sqs', '', id, 'webhook');
+}
+
+export interface RunningMinio {
+  endpoint: string;
+  accessKey: string;
+  secretKey: string;
+  client: Client;
+  /** The settings cluster-services.ts reads. */
+  env: { MINIO_ENDPOINT: string; MINIO_ACCESS_KEY: string; MINIO_SECRET_KEY: string };
+  /** Create the bucket if missing, and send its object-created events to webhook target `id` (replacing any other notification config). */
+  notifyOnCreate(bucket: string, webhookId: string): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export async function startMinio(options: { webhook?: Omit<MinioWebhook, 'queueDir'> } = {}): Promise<RunningMinio> {
+  const binary = await installMinio();
+  const temp = await serverTempDir('minio');
+  const port = await freePort();
+  const accessKey = 'forecast';
+  const secretKey = randomBytes(12).toString('hex');
+  const env: Record<string, string> = { MINIO_ROOT_USER: accessKey, MINIO_ROOT_PASSWORD: secretKey, MINIO_BROWSER: 'off', MINIO_UPDATE: 'off' };
+  if (options.webhook) {
+    const queueDir = join(temp.path, 'webhook-queue');
+    await mkdir(queueDir, { recursive: true });
+    Object.assign(env, minioWebhookEnv({ ...options.webhook, queueDir }));
+  }
+  const server = startProcess('minio', binary, ['server', join(temp.path, 'data'), '--address', `127.0.0.1:${port}`, '--quiet'], {
+    env,
+    logFile: join(temp.path, 'minio.log'),
+  });
+  const endpoint = `http://127.0.0.1:${port}`;
+  try {
+    await waitForReady(server, 'health /minio/health/ready', () => httpOk(`${endpoint}/minio/health/ready`), 60_000);
+  } catch (error) {
+    await temp.remove();
+    throw error;
+  }
+  const client = new Client({ endPoint: '127.0.0.1', port, useSSL: false, accessKey, secretKey, region: 'us-east-1' });
+  return {
+    endpoint,
+    accessKey,
+    secretKey,
+    client,
+    env: { MINIO_ENDPOINT: endpoint, MINIO_ACCESS_KEY: accessKey, MINIO_SECRET_KEY: secretKey },
+    async notifyOnCreate(bucket, webhookId) {
+      if (!(await client.bucketExists(bucket))) await client.makeBucket(bucket, 'us-east-1');
+      const queue = new QueueConfig(webhookArn(webhookId));
+      queue.addEvent(ObjectCreatedAll);
+      const config = new NotificationConfig();
+      config.add(queue);
+      await client.setBucketNotification(bucket, config);
+    },
+    async stop() {
+      await server.stop();
+      await temp.remove();
+    },
+  };
+}

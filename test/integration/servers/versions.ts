@@ -1,0 +1,28 @@
+// Every server the integration suite runs, pinned in one place. Each entry names the upstream
+// release and how it reaches this machine; the cache directory of a server is keyed by its
+// version, so changing a pin here is what makes the harness build or install it again.
+// The Go module proxy answers exact versions only: pin full versions, never "latest".
+
+export const serverVersions = {
+  /**
+   * MinIO server, RELEASE.2025-10-15 plus the fixes on master up to 2026-02-12 (the community
+   * edition is source-only since late 2025; this pseudo-version is what the module proxy serves).
+   */
+  minio: { module: 'github.com/minio/minio', version: 'v0.0.0-20260212201848-7aac2a2c5b7c' },
+  /**
+   * FerretDB v1.24.2, the last 1.x release: a MongoDB-wire server over SQLite. Built from
+   * ./ferretdb (our main.go around its embeddable package); go.mod there pins the same version.
+   */
+  ferretdb: { module: 'github.com/FerretDB/FerretDB', version: 'v1.24.2' },
+  /**
+   * oauth2-proxy v7.15.3. Built from ./oauth2-proxy (a module requiring the release); go.mod
+   * there pins the same version. Same release as the platform's image pin.
+   */
+  oauth2Proxy: { module: 'github.com/oauth2-proxy/oauth2-proxy/v7', version: 'v7.15.3' },
+  /** Keycloak 26.7.3, the Quarkus distribution from Maven Central (org.keycloak:keycloak-quarkus-dist). Same release as the platform's image pin. */
+  keycloak: { artifact: 'org.keycloak:keycloak-quarkus-dist', version: '26.7.3', minimumJava: 17 },
+  /** PostgreSQL 15 from Debian 12's packages (postgresql-15), used where it is installed. */
+  postgres: { major: 15, binDir: '/usr/lib/postgresql/15/bin' },
+} as const;
+
+export type ServerName = keyof typeof serverVersions;

@@ -1,0 +1,250 @@
+// The whole pipeline on real servers, wired as in the cluster: a loopback server plays AEMET
+// (the project's sample documents, ISO-8859-15, AEMET's content type) → download-forecast →
+// the object in MinIO → MinIO's own webhook (target set by environment, queue directory on) →
+// minio-events → the in-process broker → parse-forecast → FerretDB (latest) and PostgreSQL
+// (history) → get-forecast. Assertions read the stored objects, documents and rows.
+import { randomBytes } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { MongoClient, type Collection } from 'mongodb';
+import type pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ForecastListResponse, ForecastResponse } from '../../functions/get-forecast/index.ts';
+import type { DownloadResult } from '../../functions/download-forecast/index.ts';
+import { CloudEvent, decodeCloudEvent, postCloudEvent } from '../../functions/lib/events/cloudevents-http.ts';
+import { eventTypes, extensionNames } from '../../functions/lib/events/types.ts';
+import type { Forecast } from '../../functions/lib/forecast/model.ts';
+import { createLogger } from '../../functions/lib/runtime/log.ts';
+import { newTraceId } from '../../functions/lib/runtime/trace.ts';
+import { app, type FunctionName } from '../../platform/app.ts';
+import { LocalBroker } from '../../platform/local/broker.ts';
+import { fixturesDir } from '../../platform/local/sample-provider.ts';
+import { startServer, type TestServer } from '../support/servers.ts';
+import { serveAppFunction, type ServedFunction } from './app-functions.ts';
+import { startFerretdb, type RunningFerretdb } from './servers/ferretdb.ts';
+import { startMinio, type RunningMinio } from './servers/minio.ts';
+import { serverTempDir, type TempDir } from './servers/process.ts';
+import { startPostgres, type RunningPostgres } from './servers/postgres.ts';
+import { waitFor } from './wait.ts';
+
+const locations = app.schedule.locations;
+const webhookId = 'FORECAST';
+const servedHere: readonly FunctionName[] = ['minio-events', 'download-forecast', 'parse-forecast', 'get-forecast'];
+
+interface LatestDocument {
+  _id: string;
+  issuedAt: Date;
+  sample: boolean;
+  forecast: Forecast;
+}
+
+describe('pipeline on MinIO, FerretDB and PostgreSQL', () => {
+  const stops: (() => Promise<unknown>)[] = [];
+  const functions = new Map<FunctionName, ServedFunction>();
+  let temp: TempDir;
+  let aemet: TestServer;
+  /** Documents the AEMET stand-in serves, by location id: the fixtures unless a test replaces one. */
+  const documents = new Map<string, Buffer>();
+  const aemetRequests: string[] = [];
+  let minio: RunningMinio;
+  let postgres: RunningPostgres;
+  let ferretdb: RunningFerretdb;
+  let broker: LocalBroker;
+  let mongo: MongoClient;
+  let latest: Collection<LatestDocument>;
+  let history: pg.Pool;
+
+  beforeAll(async () => {
+    temp = await serverTempDir('pipeline');
+    stops.push(() => temp.remove());
+    for (const l of locations) documents.set(l.id, await readFile(join(fixturesDir, `aemet-${l.id}.xml`)));
+    aemet = await startServer((req, res) => {
+      aemetRequests.push(req.url ?? '');
+      const id = /^\/xml\/municipios\/localidad_(\d{5})\.xml$/.exec(req.url ?? '')?.[1];
+      const body = id ? documents.get(id) : undefined;
+      if (!body) return void res.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');
+      res.writeHead(200, { 'content-type': 'text/xml;charset=ISO-8859-15', 'content-length': body.byteLength }).end(body);
+    });
+    stops.push(() => aemet.close());
+
+    postgres = await startPostgres();
+    stops.push(() => postgres.stop());
+    ferretdb = await startFerretdb();
+    stops.push(() => ferretdb.stop());
+
+    // The broker with the app's triggers for the functions served here (the reload's trigger
+    // is the auth suite's), and short backoffs.
+    broker = new LocalBroker({
+      dir: join(temp.path, 'broker'),
+      log: createLogger({ component: 'broker' }, { level: 'error' }),
+      triggers: Object.entries(app.triggers)
+        .filter(([, t]) => servedHere.includes(t.subscriber))
+        .map(([name, t]) => ({
+          name,
+          filter: { type: t.filter.type, ...(t.filter.source ? { source: t.filter.source } : {}) },
+          subscriberUrl: () => functions.get(t.subscriber)?.url,
+          delivery: { retry: 4, backoffPolicy: 'exponential', backoffDelay: 'PT0.2S' },
+        })),
+    });
+    await broker.start();
+    stops.push(() => broker.stop());
+
+    // minio-events first: MinIO checks its webhook target when it starts.
+    const webhookToken = randomBytes(16).toString('hex');
+    await serve('minio-events', { K_SINK: broker.url, MINIO_WEBHOOK_AUTH_TOKEN: webhookToken });
+    minio = await startMinio({ webhook: { id: webhookId, endpoint: (functions.get('minio-events') as ServedFunction).url, authToken: webhookToken } });
+    stops.push(() => minio.stop());
+    await minio.notifyOnCreate('forecasts', webhookId);
+
+    const stores = { ...minio.env, ...postgres.env, ...ferretdb.env };
+    await serve('download-forecast', { ...stores, AEMET_BASE_URL: aemet.url });
+    await serve('parse-forecast', stores);
+    await serve('get-forecast', stores);
+
+    mongo = await new MongoClient(ferretdb.env.MONGODB_URL).connect();
+    stops.push(() => mongo.close());
+    latest = mongo.db(ferretdb.env.MONGODB_DATABASE).collection<LatestDocument>(app.databases.latest.collection);
+    history = postgres.pool();
+    stops.push(() => history.end());
+  });
+
+  afterAll(async () => {
+    for (const stop of stops.reverse()) await stop().catch((error: unknown) => console.error('stop failed:', error));
+  });
+
+  async function serve(name: FunctionName, env: Record<string, string>) {
+    const fn = await serveAppFunction(name, env);
+    functions.set(name, fn);
+    stops.push(() => fn.close());
+  }
+
+  const api = async <T>(path: string) => {
+    const response = await fetch(`${(functions.get('get-forecast') as ServedFunction).url}${path}`);
+    return { status: response.status, body: (await response.json()) as T };
+  };
+
+  const historyRows = async (locationId?: string) =>
+    (
+      await history.query<{ location_id: string; issued_at: Date; provider: string; sample: boolean; days: number }>(
+        `SELECT location_id, issued_at, provider, sample, jsonb_array_length(document->'days') AS days
+         FROM forecast_history WHERE $1::text IS NULL OR location_id = $1 ORDER BY location_id, issued_at`,
+        [locationId ?? null],
+      )
+    ).rows;
+
+  /** Send the schedule's event to the broker over HTTP, as the PingSource does. */
+  async function ping(traceId = newTraceId()) {
+    const response = await postCloudEvent(
+      broker.url,
+      new CloudEvent({ id: `ping-${Date.now()}`, type: eventTypes.schedule, source: `/apis/v1/namespaces/${app.name}/pingsources/${app.name}-schedule`, data: {}, datacontenttype: 'application/json', [extensionNames.traceId]: traceId }),
+    );
+    expect(response.status).toBe(202);
+    return traceId;
+  }
+
+  it('stores every location from the schedule to the API, through MinIO’s own webhook', async () => {
+    const traceId = await ping();
+    const list = await waitFor('every location in get-forecast', async () => {
+      const answer = await api<ForecastListResponse>('/api/forecasts');
+      return answer.body.pending.length === 0 ? answer.body : undefined;
+    });
+    expect(list.items.map((i) => i.location.id)).toEqual(locations.map((l) => l.id));
+    expect(list.sample).toBe(false);
+    expect(aemetRequests.sort()).toEqual(locations.map((l) => `/xml/municipios/localidad_${l.id}.xml`).sort());
+
+    // The raw documents in MinIO: the exact bytes AEMET sent, under the issue-time key, with the
+    // run's trace id in their metadata.
+    for (const l of locations) {
+      const key = `aemet/${l.id}/20260310T044000Z.xml`;
+      const stat = await minio.client.statObject('forecasts', key);
+      expect(stat.metaData).toMatchObject({ 'content-type': 'application/xml', traceid: traceId, sample: 'false', 'location-id': l.id });
+      const chunks: Buffer[] = [];
+      for await (const chunk of await minio.client.getObject('forecasts', key)) chunks.push(chunk as Buffer);
+      expect(Buffer.concat(chunks).equals(documents.get(l.id) as Buffer)).toBe(true);
+    }
+
+    // The latest documents in the MongoDB-wire server.
+    const docs = await latest.find({}).sort({ _id: 1 }).toArray();
+    expect(docs.map((d) => d._id)).toEqual(locations.map((l) => l.id).sort());
+    for (const doc of docs) {
+      expect(doc.issuedAt).toEqual(new Date('2026-03-10T04:40:00.000Z'));
+      expect(doc.sample).toBe(false);
+      expect(doc.forecast.location.id).toBe(doc._id);
+      expect(doc.forecast.days).toHaveLength(7);
+    }
+    const madrid = docs.find((d) => d._id === '28079') as LatestDocument;
+    expect(madrid.forecast.location.name).toBe('Madrid');
+    expect(madrid.forecast.attribution).toMatch(/AEMET/);
+
+    // The history rows in PostgreSQL.
+    const rows = await historyRows();
+    expect(rows.map((r) => [r.location_id, r.issued_at.toISOString(), r.provider, r.sample, r.days])).toEqual(
+      locations.map((l) => [l.id, '2026-03-10T04:40:00.000Z', 'aemet', false, 7]).sort((a, b) => String(a[0]).localeCompare(String(b[0]))),
+    );
+
+    // And the API serves what the stores hold.
+    const one = await api<ForecastResponse>('/api/forecasts/28079');
+    expect(one.status).toBe(200);
+    expect(one.body.issuedAt).toBe('2026-03-10T04:40:00.000Z');
+    expect(one.body.days).toEqual(madrid.forecast.days);
+    const page = await api<{ items: { issuedAt: string }[] }>('/api/forecasts/28079/history');
+    expect(page.body.items.map((i) => i.issuedAt)).toEqual(['2026-03-10T04:40:00.000Z']);
+  });
+
+  it('stores an unchanged forecast once: a second run finds every object and adds no row', async () => {
+    const download = functions.get('download-forecast') as ServedFunction;
+    const response = await postCloudEvent(download.url, new CloudEvent({ id: `ping-again-${Date.now()}`, type: eventTypes.schedule, source: '/test', data: {}, datacontenttype: 'application/json' }), 60_000);
+    expect(response.status).toBe(200);
+    const headers: Record<string, string> = {};
+    response.headers.forEach((value, name) => (headers[name] = value));
+    const reply = decodeCloudEvent(headers, new Uint8Array(await response.arrayBuffer()));
+    expect(reply.type).toBe(eventTypes.downloadCompleted);
+    const result = reply.data as DownloadResult;
+    expect(result.stored).toEqual([]);
+    expect(result.failed).toEqual([]);
+    expect(result.unchanged.map((u) => u.locationId).sort()).toEqual(locations.map((l) => l.id).sort());
+    await broker.idle();
+    expect(await historyRows()).toHaveLength(locations.length);
+  });
+
+  it('replaces the latest forecast with a newer issue and keeps both in the history', async () => {
+    const madrid = documents.get('28079') as Buffer;
+    documents.set('28079', Buffer.from(madrid.toString('latin1').replace('<elaborado>2026-03-10T05:40:00</elaborado>', '<elaborado>2026-03-10T11:40:00</elaborado>'), 'latin1'));
+    await ping();
+    const doc = await waitFor('the newer Madrid forecast in the latest store', async () => {
+      const found = await latest.findOne({ _id: '28079' });
+      return found && found.issuedAt.getTime() === Date.parse('2026-03-10T10:40:00.000Z') ? found : undefined;
+    });
+    expect(doc.forecast.issuedAt).toBe('2026-03-10T10:40:00.000Z');
+    expect(await minio.client.statObject('forecasts', 'aemet/28079/20260310T104000Z.xml')).toBeTruthy();
+    await waitFor('two Madrid history rows', async () => (await historyRows('28079')).length === 2);
+    expect((await historyRows('28079')).map((r) => r.issued_at.toISOString())).toEqual(['2026-03-10T04:40:00.000Z', '2026-03-10T10:40:00.000Z']);
+    expect((await api<ForecastResponse>('/api/forecasts/28079')).body.issuedAt).toBe('2026-03-10T10:40:00.000Z');
+    // The others did not change.
+    expect(await latest.countDocuments({ issuedAt: new Date('2026-03-10T04:40:00.000Z') })).toBe(locations.length - 1);
+  });
+
+  it('keeps MinIO’s notifications while minio-events is down and delivers them when it is back', async () => {
+    const relay = functions.get('minio-events') as ServedFunction;
+    const port = Number(new URL(relay.url).port);
+    await relay.close();
+    functions.delete('minio-events');
+
+    const sevilla = documents.get('41091') as Buffer;
+    documents.set('41091', Buffer.from(sevilla.toString('latin1').replace('<elaborado>2026-03-10T05:40:00</elaborado>', '<elaborado>2026-03-10T17:40:00</elaborado>'), 'latin1'));
+    await ping();
+    // The object is in MinIO; its notification waits in MinIO's queue directory.
+    await waitFor('the new Sevilla object in MinIO', () => minio.client.statObject('forecasts', 'aemet/41091/20260310T164000Z.xml').then(() => true));
+    expect((await latest.findOne({ _id: '41091' }))?.issuedAt).toEqual(new Date('2026-03-10T04:40:00.000Z'));
+
+    const back = await serveAppFunction('minio-events', relay.env, { port });
+    functions.set('minio-events', back);
+    stops.push(() => back.close());
+    const doc = await waitFor('the queued Sevilla notification to reach the latest store', async () => {
+      const found = await latest.findOne({ _id: '41091' });
+      return found?.issuedAt.getTime() === Date.parse('2026-03-10T16:40:00.000Z') ? found : undefined;
+    });
+    expect(doc.forecast.location.name).toBe('Sevilla');
+    expect((await historyRows('41091')).map((r) => r.issued_at.toISOString())).toEqual(['2026-03-10T04:40:00.000Z', '2026-03-10T16:40:00.000Z']);
+  });
+});

@@ -314,6 +314,40 @@ describe('admin reload', () => {
     expect(await page.getByRole('button', { name: 'Reload now' }).count()).toBe(0);
   });
 
+  it('behind the cluster proxy, signs in through it and sends its cookie, never a bearer token', async () => {
+    // The cluster's runtime writes this config; oauth2-proxy answers /admin/whoami.
+    await page.route('**/config.json', (route) =>
+      route.fulfill({ json: { auth: { mode: 'proxy-cookie', signInUrl: '/oauth2/start', signOutUrl: '/oauth2/sign_out' } } }),
+    );
+    let session: 'none' | 'viewer' | 'admin' = 'none';
+    const whoamiHeaders: Record<string, string>[] = [];
+    await page.route('**/admin/whoami', async (route) => {
+      whoamiHeaders.push(await route.request().allHeaders());
+      if (session === 'none') return route.fulfill({ status: 302, headers: { location: '/oauth2/start?rd=%2Fadmin%2Fwhoami' } });
+      if (session === 'viewer') return route.fulfill({ status: 403, body: 'Forbidden' });
+      return route.fulfill({ json: { subject: 'f3a1', username: 'ana', roles: ['forecast-admin'], admin: true } });
+    });
+
+    await page.goto(`${server.url}/location/28079`);
+    const signIn = page.getByRole('link', { name: 'Admin sign-in' });
+    await signIn.waitFor();
+    expect(await signIn.getAttribute('href')).toBe('/oauth2/start?rd=%2Flocation%2F28079');
+
+    session = 'viewer';
+    await page.reload();
+    await page.getByText(/without the admin role/).waitFor();
+    expect(await page.getByRole('button', { name: 'Reload now' }).count()).toBe(0);
+
+    session = 'admin';
+    await context.addCookies([{ name: '_oauth2_proxy', value: 'session-cookie', url: server.url }]);
+    await page.reload();
+    await page.getByRole('button', { name: 'Reload now' }).waitFor();
+    const sent = whoamiHeaders.at(-1) ?? {};
+    expect(sent.authorization).toBeUndefined();
+    expect(sent.cookie).toContain('_oauth2_proxy=session-cookie');
+    expect(await page.getByRole('link', { name: 'Sign out' }).getAttribute('href')).toBe('/oauth2/sign_out?rd=%2Flocation%2F28079');
+  });
+
   it('treats a token the API no longer accepts as signed out', async () => {
     await page.goto(`${server.url}/#access_token=not-a-jwt&token_type=Bearer&expires_in=3600`);
     await page.getByText('Your admin session has ended; sign in again.').waitFor();

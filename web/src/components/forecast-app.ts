@@ -33,6 +33,8 @@ export class ForecastApp extends LitElement {
     this.route = routeFor(window.location.pathname);
     this.auth = null;
     this.dataVersion = 0;
+    this.addEventListener('forecasts-changed', () => this.dataVersion++);
+    this.addEventListener('page-title', (event) => (document.title = `${(event as CustomEvent<string>).detail} · ${siteName}`));
   }
 
   protected override createRenderRoot(): HTMLElement {
@@ -43,8 +45,6 @@ export class ForecastApp extends LitElement {
     super.connectedCallback();
     window.addEventListener('popstate', this.#onPopState);
     this.#stopLinks = interceptLinks(this, (path) => this.#go(path, true));
-    this.addEventListener('forecasts-changed', () => this.dataVersion++);
-    this.addEventListener('page-title', (event) => (document.title = `${(event as CustomEvent<string>).detail} · ${siteName}`));
     void loadAuthConfig().then((auth) => (this.auth = auth));
   }
 

@@ -5,7 +5,7 @@
 import { join } from 'node:path';
 import type { AnyFunctionDefinition } from '../../functions/lib/runtime/function-definition.ts';
 import { clusterServices, type ClusterServices } from '../../functions/lib/runtime/cluster-services.ts';
-import { createLogger, type Logger } from '../../functions/lib/runtime/log.ts';
+import { createLogger, type Logger, type LogLevel } from '../../functions/lib/runtime/log.ts';
 import { serveFunction, type RunningFunction } from '../../functions/lib/runtime/serve.ts';
 import { restrictServices } from '../../functions/lib/runtime/services.ts';
 import { app, type FunctionName } from '../../platform/app.ts';
@@ -21,7 +21,8 @@ export interface ServedFunction extends RunningFunction {
 export async function serveAppFunction(name: FunctionName, env: Record<string, string>, options: { port?: number; log?: Logger } = {}): Promise<ServedFunction> {
   const module = (await import(join(repoRoot, app.functions[name].handler))) as { default: AnyFunctionDefinition };
   const fullEnv = { ...functionEnvironment(app, name), ...env };
-  const log = (options.log ?? createLogger({}, { level: process.env.LOG_LEVEL === undefined ? 'warn' : undefined })).child({ function: name });
+  // Refused requests are what these suites provoke: their warnings would bury real errors.
+  const log = (options.log ?? createLogger({}, { level: (process.env.LOG_LEVEL as LogLevel | undefined) ?? 'error' })).child({ function: name });
   const services = clusterServices(fullEnv, log);
   try {
     const running = await serveFunction(module.default, {

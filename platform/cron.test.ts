@@ -75,6 +75,9 @@ describe('parseCron', () => {
     // Only one restricted: both must match (every day is in "*").
     expect(runs('0 0 13 * *', '2026-01-01T00:00:00Z', 2)).toEqual(['2026-01-13T00:00:00.000Z', '2026-02-13T00:00:00.000Z']);
     expect(runs('0 0 * 3 1', '2026-01-01T00:00:00Z', 1)).toEqual(['2026-03-02T00:00:00.000Z']);
+    // A stepped star does not make the either-day rule apply: only a 13th falling on Sun, Tue,
+    // Thu or Sat runs (2026-01-13 is a Tuesday, 06-13 a Saturday; the months between are not).
+    expect(runs('0 0 13 * */2', '2026-01-01T00:00:00Z', 2)).toEqual(['2026-01-13T00:00:00.000Z', '2026-06-13T00:00:00.000Z']);
   });
 
   it('finds a leap day years ahead and says when a schedule never runs', () => {

@@ -22,8 +22,9 @@ export function parseCron(expression: string): CronSchedule {
   const sets = parts.map((part, i) => parseField(part, fields[i] as (typeof fields)[number], expression));
   const [minutes, hours, days, months, weekdays] = sets as [Set<number>, Set<number>, Set<number>, Set<number>, Set<number>];
   if (weekdays.has(7)) weekdays.add(0);
-  const dayRestricted = parts[2] !== '*';
-  const weekdayRestricted = parts[4] !== '*';
+  // As in Vixie cron, a field starting with "*" (also "*/2") does not restrict the day.
+  const dayRestricted = !parts[2]?.startsWith('*');
+  const weekdayRestricted = !parts[4]?.startsWith('*');
   const dayMatches = (d: Date) => {
     const dom = days.has(d.getUTCDate());
     const dow = weekdays.has(d.getUTCDay());

@@ -152,6 +152,17 @@ describe('LocalBroker', () => {
     expect(JSON.parse(audit.received[0]?.body ?? '')).toEqual({ stored: 5 });
   });
 
+  it('dead-letters a reply it cannot publish, without delivering the event again', async () => {
+    const download = await subscriber(() => ({ status: 200, headers: { 'ce-specversion': '1.0', 'ce-id': 'r', 'content-type': 'application/json' }, body: '{}' }));
+    const broker = await startBroker([trigger('download-on-reload', { type: eventTypes.reloadRequested }, download)]);
+    await broker.publish(new CloudEvent({ id: 'reload-2', source: '/functions/reload-forecast', type: eventTypes.reloadRequested, data: {} }));
+    await broker.idle();
+    expect(download.received).toHaveLength(1);
+    const [letter] = await deadLetters('download-on-reload');
+    expect(letter?.reason).toMatch(/handled the event but its reply could not be published: not a valid CloudEvent/);
+    expect(await files('pending', 'download-on-reload')).toEqual([]);
+  });
+
   it('redelivers, after a restart, an event it accepted but had not delivered', async () => {
     // The first subscriber never answers: the delivery is in flight when the broker stops.
     const stuck = await subscriber(() => null);

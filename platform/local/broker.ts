@@ -143,7 +143,8 @@ export class LocalBroker {
     const baseMs = Number(/^PT([\d.]+)S$/.exec(backoffDelay)?.[1] ?? '0.5') * 1000;
     let last: DeliveryError | undefined;
     let attempts = 0;
-    for (let attempt = 0; attempt <= retry && !this.stopped; attempt++) {
+    let response: Response | undefined;
+    for (let attempt = 0; attempt <= retry && !this.stopped && !response; attempt++) {
       if (attempt > 0) {
         const delay = backoffPolicy === 'exponential' ? baseMs * 2 ** (attempt - 1) : baseMs * attempt;
         await new Promise((resolve) => setTimeout(resolve, delay));
@@ -152,18 +153,26 @@ export class LocalBroker {
       attempts = attempt + 1;
       try {
         if (!url) throw new DeliveryError(`subscriber of trigger ${trigger.name} is not running`, 503);
-        const response = await postCloudEvent(url, event, 60_000);
-        await rm(file, { force: true });
-        await this.publishReply(response, trigger);
-        return;
+        response = await postCloudEvent(url, event, 60_000);
       } catch (error) {
         last = error instanceof DeliveryError ? error : new DeliveryError(errorMessage(error), null);
         this.log.warn('delivery failed', { trigger: trigger.name, type: event.type, id: event.id, attempt: attempt + 1, status: last.status, reason: last.message });
         if (!retriableStatus(last.status)) break;
       }
     }
-    if (this.stopped) return; // left pending on disk: the next start delivers it
-    await this.deadLetter(trigger, event, file, last, attempts);
+    if (!response) {
+      if (this.stopped) return; // left pending on disk: the next start delivers it
+      return this.deadLetter(trigger, event, file, last, attempts);
+    }
+    // The reply is published (and so persisted) before the delivery is forgotten. A reply that
+    // cannot be published is a failure of its own: the subscriber must not get the event again.
+    try {
+      await this.publishReply(response, trigger);
+    } catch (error) {
+      const reason = `the subscriber handled the event but its reply could not be published: ${errorMessage(error)}`;
+      return this.deadLetter(trigger, event, file, new DeliveryError(reason, response.status), attempts);
+    }
+    await rm(file, { force: true });
   }
 
   private async publishReply(response: Response, trigger: BrokerTrigger): Promise<void> {

@@ -1,3 +1,6 @@
-// The site's entry: its stylesheet and the <forecast-app> element, which does the rest.
-import './styles/site.css';
+// The site's entry: its stylesheets and the <forecast-app> element, which does the rest.
+import './styles/base.css';
+import './styles/states.css';
+import './styles/forecast-list.css';
+import './styles/location.css';
 import './components/forecast-app.ts';

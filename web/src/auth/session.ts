@@ -48,12 +48,29 @@ export function signOutHref(auth: AuthConfig, returnPath: string): string | null
 
 const storageKey = 'knative-forecast:admin-token';
 
+type TokenStorage = Pick<Storage, 'getItem' | 'setItem' | 'removeItem'>;
+
+/**
+ * This tab's sessionStorage, or a stand-in that forgets on reload where the browser refuses
+ * storage (some private modes throw on access): signing in still works for the page's life.
+ */
+export function tabStorage(): TokenStorage {
+  try {
+    const storage = window.sessionStorage;
+    storage.getItem(storageKey);
+    return storage;
+  } catch {
+    const items = new Map<string, string>();
+    return { getItem: (k) => items.get(k) ?? null, setItem: (k, v) => void items.set(k, v), removeItem: (k) => void items.delete(k) };
+  }
+}
+
 /** The dev-bearer token, kept for this tab only and dropped once expired. */
 export class TokenStore {
-  readonly storage: Pick<Storage, 'getItem' | 'setItem' | 'removeItem'>;
+  readonly storage: TokenStorage;
   readonly now: () => number;
 
-  constructor(storage: Pick<Storage, 'getItem' | 'setItem' | 'removeItem'>, now: () => number = Date.now) {
+  constructor(storage: TokenStorage, now: () => number = Date.now) {
     this.storage = storage;
     this.now = now;
   }

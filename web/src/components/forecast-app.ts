@@ -2,7 +2,7 @@
 // route (the address bar), the auth config and the token store, and tells pages to reload
 // their data when an admin reload has finished.
 import { html, LitElement, type TemplateResult } from 'lit';
-import { captureFragmentToken, loadAuthConfig, TokenStore, type AuthConfig } from '../auth/session.ts';
+import { captureFragmentToken, loadAuthConfig, tabStorage, TokenStore, type AuthConfig } from '../auth/session.ts';
 import { skyIcon } from '../icons/sky-svg.ts';
 import { interceptLinks, pathFor, routeFor, type Route } from '../router.ts';
 import './admin-controls.ts';
@@ -21,7 +21,7 @@ export class ForecastApp extends LitElement {
   declare route: Route;
   declare auth: AuthConfig | null;
   declare dataVersion: number;
-  readonly tokens = new TokenStore(window.sessionStorage);
+  readonly tokens = new TokenStore(tabStorage());
   #navigated = false;
   #stopLinks: (() => void) | undefined;
   readonly #onPopState = () => this.#go(window.location.pathname, false);

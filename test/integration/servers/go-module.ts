@@ -17,6 +17,13 @@ export interface GoModuleBuild {
   binary: string;
 }
 
+/** Fails with what to install when there is no Go toolchain (it is needed only on a cold cache). */
+export async function requireGo(): Promise<void> {
+  await runCommand('go', ['version'], { heartbeat: false }).catch((error: unknown) => {
+    throw new Error(`Go is needed to build MinIO, FerretDB and oauth2-proxy into the cache (see test/README.md): ${(error as Error).message}`, { cause: error });
+  });
+}
+
 export async function installGoModule(build: GoModuleBuild): Promise<string> {
   const files = await Promise.all(['go.mod', 'go.sum', 'main.go'].map((f) => readFile(join(build.moduleDir, f), 'utf8').catch(() => '')));
   const [goMod] = files;
@@ -28,13 +35,15 @@ export async function installGoModule(build: GoModuleBuild): Promise<string> {
     name: build.name,
     version: build.requires.version,
     inputs: files,
-    install: (target) =>
-      runCommand('nice', ['-n', '10', 'go', 'build', '-trimpath', '-o', join(target, build.binary), build.pkg], {
+    async install(target) {
+      await requireGo();
+      await runCommand('nice', ['-n', '10', 'go', 'build', '-trimpath', '-o', join(target, build.binary), build.pkg], {
         cwd: build.moduleDir,
         // readonly: go downloads what go.sum lists and fails rather than edit our go.mod.
         env: { GOFLAGS: '-buildvcs=false -mod=readonly' },
         label: `go build ${build.pkg} in ${build.moduleDir}`,
-      }),
+      });
+    },
   });
   return join(dir, build.binary);
 }

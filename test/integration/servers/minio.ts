@@ -7,6 +7,7 @@ import { mkdir } from 'node:fs/promises';
 import { isAbsolute, join } from 'node:path';
 import { buildARN, Client, NotificationConfig, ObjectCreatedAll, QueueConfig } from 'minio';
 import { ensureInstalled, runCommand } from './cache.ts';
+import { requireGo } from './go-module.ts';
 import { freePort, httpOk, serverTempDir, startProcess, waitForReady } from './process.ts';
 import { serverVersions } from './versions.ts';
 
@@ -16,7 +17,10 @@ export async function installMinio(): Promise<string> {
     name: 'minio',
     version,
     // The module proxy serves this exact version; GOBIN puts the binary straight into the cache.
-    install: (target) => runCommand('nice', ['-n', '10', 'go', 'install', `${module}@${version}`], { env: { GOBIN: target, GOFLAGS: '-buildvcs=false' }, label: `go install ${module}@${version}` }),
+    install: async (target) => {
+      await requireGo();
+      await runCommand('nice', ['-n', '10', 'go', 'install', `${module}@${version}`], { env: { GOBIN: target, GOFLAGS: '-buildvcs=false' }, label: `go install ${module}@${version}` });
+    },
   });
   return join(dir, 'minio');
 }

@@ -47,7 +47,10 @@ export async function fetchJson(url: string, options: RequestOptions = {}): Prom
     });
   } catch (error) {
     if (options.signal?.aborted) throw error; // the caller lost interest: not an error to show
-    if (timeout.aborted) throw new ApiError(`The server did not answer within ${Math.round(timeoutMs / 1000)} seconds.`, 'timeout');
+    if (timeout.aborted) {
+      const seconds = Math.ceil(timeoutMs / 1000);
+      throw new ApiError(`The server did not answer within ${seconds} ${seconds === 1 ? 'second' : 'seconds'}.`, 'timeout');
+    }
     throw new ApiError('The server could not be reached. Check the connection and try again.', 'network');
   }
   if (response.type === 'opaqueredirect') throw new ApiError('The server redirected the request to a sign-in page.', 'http', 401);

@@ -97,6 +97,7 @@ export class AdminControls extends LitElement {
   }
 
   signOut(): void {
+    this.#watch?.abort();
     this.tokens?.clear();
     this.identity = { status: 'signed-out', note: null };
     this.reload = { status: 'idle' };

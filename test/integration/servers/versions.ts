@@ -2,6 +2,9 @@
 // release and how it reaches this machine; the cache directory of a server is keyed by its
 // version, so changing a pin here is what makes the harness build or install it again.
 // The Go module proxy answers exact versions only: pin full versions, never "latest".
+// Keycloak and oauth2-proxy are the releases the platform deploys: their versions come from
+// platform/versions.ts, so the suite always tests what the cluster runs.
+import { versions as platformVersions } from '../../../platform/versions.ts';
 
 export const serverVersions = {
   /**
@@ -10,18 +13,22 @@ export const serverVersions = {
    */
   minio: { module: 'github.com/minio/minio', version: 'v0.0.0-20260212201848-7aac2a2c5b7c' },
   /**
-   * FerretDB v1.24.2, the last 1.x release: a MongoDB-wire server over SQLite. Built from
+   * FerretDB v1.24.2: a MongoDB-wire server, run over SQLite. Built from
    * ./ferretdb (our main.go around its embeddable package); go.mod there pins the same version.
    */
   ferretdb: { module: 'github.com/FerretDB/FerretDB', version: 'v1.24.2' },
   /**
-   * oauth2-proxy v7.15.3. Built from ./oauth2-proxy (a module requiring the release); go.mod
-   * there pins the same version. Same release as the platform's image pin.
+   * oauth2-proxy, the platform's release (v7.15.3). Built from ./oauth2-proxy (a module
+   * requiring the release); go.mod there must pin the same version.
    */
-  oauth2Proxy: { module: 'github.com/oauth2-proxy/oauth2-proxy/v7', version: 'v7.15.3' },
-  /** Keycloak 26.7.3, the Quarkus distribution from Maven Central (org.keycloak:keycloak-quarkus-dist). Same release as the platform's image pin. */
-  keycloak: { artifact: 'org.keycloak:keycloak-quarkus-dist', version: '26.7.3', minimumJava: 17 },
-  /** PostgreSQL 15 from Debian 12's packages (postgresql-15), used where it is installed. */
+  oauth2Proxy: { module: 'github.com/oauth2-proxy/oauth2-proxy/v7', version: `v${platformVersions.oauth2Proxy.version}` },
+  /** Keycloak, the platform's release (26.7.3): the Quarkus distribution from Maven Central. */
+  keycloak: { artifact: 'org.keycloak:keycloak-quarkus-dist', version: platformVersions.keycloak.version, minimumJava: 17 },
+  /**
+   * PostgreSQL 15 from Debian 12's packages (postgresql-15), used where it is installed. The
+   * cluster's Zalando database runs a newer major (platform/versions.ts); Debian 12 packages only
+   * 15, and the app's SQL needs nothing newer.
+   */
   postgres: { major: 15, binDir: '/usr/lib/postgresql/15/bin' },
 } as const;
 

@@ -25,6 +25,14 @@ export function siteContentType(path: string): string {
   return contentTypes[extname(path).toLowerCase()] ?? 'application/octet-stream';
 }
 
+/**
+ * Cache-Control for a site object: Vite's hashed files under assets/ never change, so they are
+ * cached for a year; everything else (index.html, config.json, the favicon) is revalidated.
+ */
+export function siteCacheControl(key: string): string {
+  return /^assets\/[^/]+-[A-Za-z0-9_-]{8,}\.[a-z0-9]+$/.test(key) ? 'public, max-age=31536000, immutable' : 'no-cache';
+}
+
 /** The built site, web/dist. There is no fallback page: a missing build is an error. */
 export function siteDirectory(repoRoot: string): string {
   const built = join(repoRoot, 'web', 'dist');

@@ -58,17 +58,21 @@ function aemetXml(id: string, name: string, province: string, seed: number): str
     const element = (tag: string, p: string | null, value: string | number, extra = '') =>
       past(p) ? out(`      <${tag}${attr(p)}${extra}/>`) : out(`      <${tag}${attr(p)}${extra}>${value}</${tag}>`);
     out(`    <dia fecha="${date}">`);
-    for (const p of periods) element('prob_precipitacion', p, r(0, 10) * 10);
+    // One weather for the day; each period varies around it, and the chance of rain follows the sky.
+    const dayCode = skyCodes[r(0, skyCodes.length - 1)] as string;
+    const codes = periods.map((p) => (p === '00-24' || p === null || r(0, 2) > 0 ? dayCode : (skyCodes[r(0, skyCodes.length - 1)] as string)));
+    const wet = (code: string) => Number(code) >= 23 && Number(code) < 81;
+    for (const [i, p] of periods.entries()) element('prob_precipitacion', p, wet(codes[i] as string) ? r(4, 10) * 10 : r(0, 2) * 5);
     for (const p of periods) element('cota_nieve_prov', p, '');
-    for (const p of periods) {
-      const code = skyCodes[r(0, skyCodes.length - 1)] as string;
+    for (const [i, p] of periods.entries()) {
+      const code = codes[i] as string;
       const night = p === '18-24' || p === '00-06';
       const description = past(p) ? '' : (aemetSkyDescriptions[code] ?? '');
       element('estado_cielo', p, `${code}${night ? 'n' : ''}`, ` descripcion="${description}"`);
     }
     for (const p of periods) {
       if (past(p)) {
-        out(`      <viento${attr(p)}>`, );
+        out(`      <viento${attr(p)}>`);
         out('        <direccion/>');
         out('        <velocidad/>');
       } else {

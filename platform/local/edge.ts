@@ -7,6 +7,7 @@ import { createServer, request as httpRequest, type IncomingMessage, type Server
 import type { AddressInfo } from 'node:net';
 import type { ObjectStore } from '../../functions/lib/storage/object-store.ts';
 import type { RouteTarget } from '../app-definition.ts';
+import { siteCacheControl } from '../site.ts';
 
 export interface EdgeRoute {
   prefix: string;
@@ -97,11 +98,10 @@ async function serveFromBucket(req: IncomingMessage, res: ServerResponse, object
     object = null; // an unsafe key is simply not found
   }
   if (!object) return void res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' }).end('not found\n');
-  const fingerprinted = /-[A-Za-z0-9_-]{8,}\.(js|css|svg|png|woff2?)$/.test(key);
   res.writeHead(200, {
     'content-type': object.contentType,
     'content-length': object.bytes.byteLength,
-    'cache-control': fingerprinted ? 'public, max-age=31536000, immutable' : 'no-cache',
+    'cache-control': siteCacheControl(key),
     'x-content-type-options': 'nosniff',
   });
   res.end(req.method === 'HEAD' ? undefined : object.bytes);

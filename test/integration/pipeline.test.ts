@@ -13,7 +13,9 @@ import type { ForecastListResponse, ForecastResponse } from '../../functions/get
 import type { DownloadResult } from '../../functions/download-forecast/index.ts';
 import { CloudEvent, decodeCloudEvent, postCloudEvent } from '../../functions/lib/events/cloudevents-http.ts';
 import { eventTypes, extensionNames } from '../../functions/lib/events/types.ts';
-import type { Forecast } from '../../functions/lib/forecast/model.ts';
+import type { Forecast, Location } from '../../functions/lib/forecast/model.ts';
+import { documentKey } from '../../functions/lib/forecast/object-keys.ts';
+import { providers } from '../../functions/lib/providers/index.ts';
 import { createLogger } from '../../functions/lib/runtime/log.ts';
 import { newTraceId } from '../../functions/lib/runtime/trace.ts';
 import { app, type FunctionName } from '../../platform/app.ts';
@@ -31,6 +33,21 @@ const locations = app.schedule.locations;
 const webhookId = 'FORECAST';
 const servedHere: readonly FunctionName[] = ['minio-events', 'download-forecast', 'parse-forecast', 'get-forecast'];
 
+/** When a document was issued, and its object key, as the app derives them. */
+function issueOf(location: Location, bytes: Buffer) {
+  const issuedAt = providers.aemet.parse(new Uint8Array(bytes), { location, fetchedAt: new Date(), sample: false }).issuedAt;
+  return { issuedAt, key: documentKey({ provider: 'aemet', locationId: location.id, issuedAt: new Date(issuedAt), extension: providers.aemet.fileExtension }) };
+}
+
+/** The same document issued `hours` later (AEMET's <elaborado> is a local time without offset). */
+function reissued(bytes: Buffer, hours: number): Buffer {
+  const text = bytes.toString('latin1');
+  const issued = /<elaborado>([^<]+)<\/elaborado>/.exec(text)?.[1];
+  if (!issued) throw new Error('the sample document has no <elaborado>');
+  const later = new Date(Date.parse(`${issued}Z`) + hours * 3_600_000).toISOString().slice(0, 19);
+  return Buffer.from(text.replace(`<elaborado>${issued}</elaborado>`, `<elaborado>${later}</elaborado>`), 'latin1');
+}
+
 interface LatestDocument {
   _id: string;
   issuedAt: Date;
@@ -46,6 +63,9 @@ describe('pipeline on MinIO, FerretDB and PostgreSQL', () => {
   /** Documents the AEMET stand-in serves, by location id: the fixtures unless a test replaces one. */
   const documents = new Map<string, Buffer>();
   const aemetRequests: string[] = [];
+  /** Issue time and object key of each sample document as first served. */
+  const firstIssue = new Map<string, ReturnType<typeof issueOf>>();
+  const first = (id: string) => firstIssue.get(id) as ReturnType<typeof issueOf>;
   let minio: RunningMinio;
   let postgres: RunningPostgres;
   let ferretdb: RunningFerretdb;
@@ -57,7 +77,10 @@ describe('pipeline on MinIO, FerretDB and PostgreSQL', () => {
   beforeAll(async () => {
     temp = await serverTempDir('pipeline');
     stops.push(() => temp.remove());
-    for (const l of locations) documents.set(l.id, await readFile(join(fixturesDir, `aemet-${l.id}.xml`)));
+    for (const l of locations) {
+      documents.set(l.id, await readFile(join(fixturesDir, `aemet-${l.id}.xml`)));
+      firstIssue.set(l.id, issueOf(l, documents.get(l.id) as Buffer));
+    }
     aemet = await startServer((req, res) => {
       aemetRequests.push(req.url ?? '');
       const id = /^\/xml\/municipios\/localidad_(\d{5})\.xml$/.exec(req.url ?? '')?.[1];
@@ -155,7 +178,7 @@ describe('pipeline on MinIO, FerretDB and PostgreSQL', () => {
     // The raw documents in MinIO: the exact bytes AEMET sent, under the issue-time key, with the
     // run's trace id in their metadata.
     for (const l of locations) {
-      const key = `aemet/${l.id}/20260310T044000Z.xml`;
+      const { key } = first(l.id);
       const stat = await minio.client.statObject('forecasts', key);
       expect(stat.metaData).toMatchObject({ 'content-type': 'application/xml', traceid: traceId, sample: 'false', 'location-id': l.id });
       const chunks: Buffer[] = [];
@@ -167,7 +190,7 @@ describe('pipeline on MinIO, FerretDB and PostgreSQL', () => {
     const docs = await latest.find({}).sort({ _id: 1 }).toArray();
     expect(docs.map((d) => d._id)).toEqual(locations.map((l) => l.id).sort());
     for (const doc of docs) {
-      expect(doc.issuedAt).toEqual(new Date('2026-03-10T04:40:00.000Z'));
+      expect(doc.issuedAt).toEqual(new Date(first(doc._id).issuedAt));
       expect(doc.sample).toBe(false);
       expect(doc.forecast.location.id).toBe(doc._id);
       expect(doc.forecast.days).toHaveLength(7);
@@ -179,16 +202,16 @@ describe('pipeline on MinIO, FerretDB and PostgreSQL', () => {
     // The history rows in PostgreSQL.
     const rows = await historyRows();
     expect(rows.map((r) => [r.location_id, r.issued_at.toISOString(), r.provider, r.sample, r.days])).toEqual(
-      locations.map((l) => [l.id, '2026-03-10T04:40:00.000Z', 'aemet', false, 7]).sort((a, b) => String(a[0]).localeCompare(String(b[0]))),
+      locations.map((l) => [l.id, first(l.id).issuedAt, 'aemet', false, 7]).sort((a, b) => String(a[0]).localeCompare(String(b[0]))),
     );
 
     // And the API serves what the stores hold.
     const one = await api<ForecastResponse>('/api/forecasts/28079');
     expect(one.status).toBe(200);
-    expect(one.body.issuedAt).toBe('2026-03-10T04:40:00.000Z');
+    expect(one.body.issuedAt).toBe(first('28079').issuedAt);
     expect(one.body.days).toEqual(madrid.forecast.days);
     const page = await api<{ items: { issuedAt: string }[] }>('/api/forecasts/28079/history');
-    expect(page.body.items.map((i) => i.issuedAt)).toEqual(['2026-03-10T04:40:00.000Z']);
+    expect(page.body.items.map((i) => i.issuedAt)).toEqual([first('28079').issuedAt]);
   });
 
   it('stores an unchanged forecast once: a second run finds every object and adds no row', async () => {
@@ -208,20 +231,22 @@ describe('pipeline on MinIO, FerretDB and PostgreSQL', () => {
   });
 
   it('replaces the latest forecast with a newer issue and keeps both in the history', async () => {
-    const madrid = documents.get('28079') as Buffer;
-    documents.set('28079', Buffer.from(madrid.toString('latin1').replace('<elaborado>2026-03-10T05:40:00</elaborado>', '<elaborado>2026-03-10T11:40:00</elaborado>'), 'latin1'));
+    const madrid = locations.find((l) => l.id === '28079') as Location;
+    documents.set(madrid.id, reissued(documents.get(madrid.id) as Buffer, 6));
+    const newer = issueOf(madrid, documents.get(madrid.id) as Buffer);
+    expect(Date.parse(newer.issuedAt)).toBeGreaterThan(Date.parse(first(madrid.id).issuedAt));
     await ping();
     const doc = await waitFor('the newer Madrid forecast in the latest store', async () => {
-      const found = await latest.findOne({ _id: '28079' });
-      return found && found.issuedAt.getTime() === Date.parse('2026-03-10T10:40:00.000Z') ? found : undefined;
+      const found = await latest.findOne({ _id: madrid.id });
+      return found && found.issuedAt.getTime() === Date.parse(newer.issuedAt) ? found : undefined;
     });
-    expect(doc.forecast.issuedAt).toBe('2026-03-10T10:40:00.000Z');
-    expect(await minio.client.statObject('forecasts', 'aemet/28079/20260310T104000Z.xml')).toBeTruthy();
-    await waitFor('two Madrid history rows', async () => (await historyRows('28079')).length === 2);
-    expect((await historyRows('28079')).map((r) => r.issued_at.toISOString())).toEqual(['2026-03-10T04:40:00.000Z', '2026-03-10T10:40:00.000Z']);
-    expect((await api<ForecastResponse>('/api/forecasts/28079')).body.issuedAt).toBe('2026-03-10T10:40:00.000Z');
+    expect(doc.forecast.issuedAt).toBe(newer.issuedAt);
+    expect(await minio.client.statObject('forecasts', newer.key)).toBeTruthy();
+    await waitFor('two Madrid history rows', async () => (await historyRows(madrid.id)).length === 2);
+    expect((await historyRows(madrid.id)).map((r) => r.issued_at.toISOString())).toEqual([first(madrid.id).issuedAt, newer.issuedAt]);
+    expect((await api<ForecastResponse>(`/api/forecasts/${madrid.id}`)).body.issuedAt).toBe(newer.issuedAt);
     // The others did not change.
-    expect(await latest.countDocuments({ issuedAt: new Date('2026-03-10T04:40:00.000Z') })).toBe(locations.length - 1);
+    for (const l of locations.filter((l) => l.id !== madrid.id)) expect((await latest.findOne({ _id: l.id }))?.issuedAt).toEqual(new Date(first(l.id).issuedAt));
   });
 
   it('keeps MinIO’s notifications while minio-events is down and delivers them when it is back', async () => {
@@ -230,21 +255,22 @@ describe('pipeline on MinIO, FerretDB and PostgreSQL', () => {
     await relay.close();
     functions.delete('minio-events');
 
-    const sevilla = documents.get('41091') as Buffer;
-    documents.set('41091', Buffer.from(sevilla.toString('latin1').replace('<elaborado>2026-03-10T05:40:00</elaborado>', '<elaborado>2026-03-10T17:40:00</elaborado>'), 'latin1'));
+    const sevilla = locations.find((l) => l.id === '41091') as Location;
+    documents.set(sevilla.id, reissued(documents.get(sevilla.id) as Buffer, 12));
+    const newer = issueOf(sevilla, documents.get(sevilla.id) as Buffer);
     await ping();
     // The object is in MinIO; its notification waits in MinIO's queue directory.
-    await waitFor('the new Sevilla object in MinIO', () => minio.client.statObject('forecasts', 'aemet/41091/20260310T164000Z.xml').then(() => true));
-    expect((await latest.findOne({ _id: '41091' }))?.issuedAt).toEqual(new Date('2026-03-10T04:40:00.000Z'));
+    await waitFor('the new Sevilla object in MinIO', () => minio.client.statObject('forecasts', newer.key).then(() => true));
+    expect((await latest.findOne({ _id: sevilla.id }))?.issuedAt).toEqual(new Date(first(sevilla.id).issuedAt));
 
     const back = await serveAppFunction('minio-events', relay.env, { port });
     functions.set('minio-events', back);
     stops.push(() => back.close());
     const doc = await waitFor('the queued Sevilla notification to reach the latest store', async () => {
-      const found = await latest.findOne({ _id: '41091' });
-      return found?.issuedAt.getTime() === Date.parse('2026-03-10T16:40:00.000Z') ? found : undefined;
+      const found = await latest.findOne({ _id: sevilla.id });
+      return found?.issuedAt.getTime() === Date.parse(newer.issuedAt) ? found : undefined;
     });
     expect(doc.forecast.location.name).toBe('Sevilla');
-    expect((await historyRows('41091')).map((r) => r.issued_at.toISOString())).toEqual(['2026-03-10T04:40:00.000Z', '2026-03-10T16:40:00.000Z']);
+    expect((await historyRows(sevilla.id)).map((r) => r.issued_at.toISOString())).toEqual([first(sevilla.id).issuedAt, newer.issuedAt]);
   });
 });

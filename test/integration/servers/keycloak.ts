@@ -21,7 +21,7 @@ export async function installKeycloak(): Promise<string> {
       const [group, id] = artifact.split(':') as [string, string];
       const repo = process.env.MAVEN_REPO_LOCAL ?? join(homedir(), '.m2', 'repository');
       const archive = join(repo, ...group.split('.'), id, version, `${id}-${version}.tar.gz`);
-      await runCommand('tar', ['-xzf', archive, '-C', target, '--strip-components=1'], { heartbeat: false });
+      await runCommand('tar', ['-xzf', archive, '-C', target, '--strip-components=1', '--no-same-owner'], { heartbeat: false });
     },
   });
   return dir;

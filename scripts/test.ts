@@ -10,23 +10,28 @@ import { $, chalk } from 'zx';
 
 const root = join(import.meta.dirname, '..');
 const bin = (name: string) => join(root, 'node_modules', '.bin', name);
-const report = join(tmpdir(), `knative-forecast-vitest-${process.pid}.json`);
+const report = (suite: string) => join(tmpdir(), `knative-forecast-${suite}-${process.pid}.json`);
 const pkg = JSON.parse(await readFile(join(root, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
 
 interface Step {
   name: string;
   run: () => Promise<unknown>;
+  /** The vitest JSON report the step writes, counted in the closing line. */
+  report?: string;
 }
+
+const vitest = (config: string, suite: string): Step['run'] => () =>
+  $({ cwd: root, stdio: 'inherit' })`${bin('vitest')} run -c ${config} --reporter=default --reporter=json --outputFile.json=${report(suite)}`;
 
 const steps: Step[] = [
   { name: 'type-check', run: () => $({ cwd: root, stdio: 'inherit' })`${bin('tsc')} --noEmit -p tsconfig.json` },
   { name: 'lint', run: () => $({ cwd: root, stdio: 'inherit' })`${bin('eslint')} -c .config/eslint.config.js .` },
-  {
-    name: 'unit and pipeline tests',
-    run: () => $({ cwd: root, stdio: 'inherit' })`${bin('vitest')} run -c .config/vitest.config.ts --reporter=default --reporter=json --outputFile.json=${report}`,
-  },
+  { name: 'unit and pipeline tests', run: vitest('.config/vitest.config.ts', 'unit'), report: report('unit') },
 ];
-if (pkg.scripts['test:browser']) steps.push({ name: 'browser tests', run: () => $({ cwd: root, stdio: 'inherit' })`npm run --silent test:browser` });
+if (pkg.scripts['test:browser']) {
+  steps.push({ name: 'site build', run: () => $({ cwd: root, stdio: 'inherit' })`npm run --silent build:web` });
+  steps.push({ name: 'browser tests', run: vitest('web/e2e/vitest.config.ts', 'browser'), report: report('browser') });
+}
 
 let passed = 0;
 let failed = 0;
@@ -35,21 +40,22 @@ for (const step of steps) {
   try {
     await step.run();
   } catch {
-    await countTests();
+    await countTests(step.report);
     console.error(chalk.red(`\n✗ ${step.name} failed`));
     console.log(`test: ${passed} passed, ${Math.max(failed, 1)} failed`);
     process.exit(1);
   }
-  if (step.name === 'unit and pipeline tests') await countTests();
+  await countTests(step.report);
 }
 console.log(chalk.green('\n✓ every step passed'));
 console.log(`test: ${passed} passed, ${failed} failed`);
 
-async function countTests(): Promise<void> {
-  const text = await readFile(report, 'utf8').catch(() => null);
+async function countTests(file: string | undefined): Promise<void> {
+  if (!file) return;
+  const text = await readFile(file, 'utf8').catch(() => null);
   if (!text) return;
   const result = JSON.parse(text) as { numPassedTests: number; numFailedTests: number };
-  passed = result.numPassedTests;
-  failed = result.numFailedTests;
-  await rm(report, { force: true });
+  passed += result.numPassedTests;
+  failed += result.numFailedTests;
+  await rm(file, { force: true });
 }

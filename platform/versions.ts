@@ -61,6 +61,11 @@ export const versions = {
   },
   /** Zalando postgres-operator v2.0.1. */
   zalandoPostgres: { version: '2.0.1', postgresMajor: '17' },
+  /**
+   * MinIO community edition: source-only since October 2025, its Docker Hub repository removed
+   * in September 2026; quay.io still serves the archived images, the last of them this one.
+   */
+  minio: { image: 'quay.io/minio/minio:RELEASE.2025-09-07T16-13-09Z' },
   /** Keycloak 26.7.3 (Quarkus distribution). */
   keycloak: { version: '26.7.3', image: 'quay.io/keycloak/keycloak:26.7.3' },
   /** oauth2-proxy v7.15.3. */

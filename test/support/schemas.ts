@@ -10,7 +10,9 @@ import type { KubeObject } from '../../platform/render/kube-object.ts';
 const crdDir = join(import.meta.dirname, '..', '..', '..', 'shared', 'crds');
 export const sharedSchemas = existsSync(join(crdDir, 'index.json')) ? crdDir : null;
 
-const ajv = new Ajv({ strict: false, allErrors: true });
+// The CRDs' patterns are Go regular expressions; some escape characters ("\ ") that JavaScript's
+// unicode mode refuses, so patterns are compiled without the u flag.
+const ajv = new Ajv({ strict: false, allErrors: true, unicodeRegExp: false });
 const compiled = new Map<string, ValidateFunction>();
 
 /** Problems of one custom resource against its CRD schema, as "path: message" lines. */

@@ -54,9 +54,16 @@ export const versions = {
     version: '1.2.0',
     assets: { operator: { file: 'strimzi-cluster-operator-1.2.0.yaml', url: 'https://github.com/strimzi/strimzi-kafka-operator/releases/download/1.2.0/strimzi-cluster-operator-1.2.0.yaml' } },
   },
-  /** Percona Operator for MongoDB v1.22.0. */
+  /**
+   * Percona Operator for MongoDB v1.22.0, with the Percona Server for MongoDB it was released
+   * with (8.0.19-7; amd64 image digest sha256:779378a9f52cd9e617d0c356053b4b9c97209b0b759aa819300427836f6f2c66,
+   * pinned by tag so arm64 laptops get their own image).
+   */
   perconaMongodb: {
     version: '1.22.0',
+    serverImage: 'percona/percona-server-mongodb:8.0.19-7',
+    /** Percona Backup for MongoDB of the same release; the CR names it even with backups off. */
+    backupImage: 'percona/percona-backup-mongodb:2.12.0',
     assets: { bundle: { file: 'bundle.yaml', url: 'https://raw.githubusercontent.com/percona/percona-server-mongodb-operator/v1.22.0/deploy/bundle.yaml' } },
   },
   /** Zalando postgres-operator v2.0.1. */

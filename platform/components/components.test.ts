@@ -7,6 +7,7 @@ import { renderKafka } from './kafka.ts';
 import { keycloakIssuer, renderKeycloak } from './keycloak.ts';
 import { renderKnativeConfig } from './knative-config.ts';
 import { minioWebhookEnv, renderMinio } from './minio.ts';
+import { renderMongodb } from './mongodb.ts';
 import { renderOauth2Proxy } from './oauth2-proxy.ts';
 import { postgresCredentialsSecret, renderPostgres } from './postgres.ts';
 
@@ -21,6 +22,7 @@ const ctx = (profile: PlatformContext['profile'] = 'default'): PlatformContext =
 function all(c: PlatformContext): KubeObject[] {
   return [
     ...renderPostgres(c),
+    ...renderMongodb(c),
     ...(c.profile === 'default' ? renderKafka(c) : []),
     ...renderMinio(c),
     ...renderKeycloak(c),
@@ -42,6 +44,7 @@ function requests(objects: KubeObject[]): { cpu: number; memoryMi: number } {
     const spec = o.spec as { replicas?: number; template?: { spec?: { containers?: { resources?: { requests?: object } }[] } }; resources?: { requests?: object } } | undefined;
     for (const c of spec?.template?.spec?.containers ?? []) add(c.resources?.requests as { cpu?: string; memory?: string }, spec?.replicas ?? 1);
     if (o.kind === 'postgresql' || o.kind === 'KafkaNodePool') add(spec?.resources?.requests as { cpu?: string; memory?: string }, spec?.replicas ?? 1);
+    if (o.kind === 'PerconaServerMongoDB') for (const rs of (o.spec as { replsets: { size: number; resources: { requests: { cpu?: string; memory?: string } } }[] }).replsets) add(rs.resources.requests, rs.size);
   }
   return { cpu, memoryMi };
 }

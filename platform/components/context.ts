@@ -13,6 +13,8 @@ export interface PlatformSecrets {
   adminPassword: string;
   viewerPassword: string;
   oauth2ClientSecret: string;
+  /** The app's MongoDB user (readWrite on its database only). */
+  mongodbPassword: string;
   /** 32 bytes, base64url: oauth2-proxy's cookie encryption key. */
   oauth2CookieSecret: string;
 }
@@ -37,6 +39,7 @@ export function generateSecrets(): PlatformSecrets {
     adminPassword: secret(12),
     viewerPassword: secret(12),
     oauth2ClientSecret: secret(24),
+    mongodbPassword: secret(24),
     oauth2CookieSecret: randomBytes(32).toString('base64url').slice(0, 32),
   };
 }

@@ -5,6 +5,7 @@ import { renderRealm } from '../keycloak-realm.ts';
 import { partOf, type KubeObject } from '../render/kube-object.ts';
 import { versions } from '../versions.ts';
 import type { PlatformContext } from './context.ts';
+import { workload } from './workload.ts';
 
 export function keycloakIssuer(ctx: Pick<PlatformContext, 'publicUrl' | 'app'>): string {
   return `${ctx.publicUrl.replace(/\/$/, '')}/realms/${ctx.app.auth.realm}`;
@@ -12,7 +13,6 @@ export function keycloakIssuer(ctx: Pick<PlatformContext, 'publicUrl' | 'app'>):
 
 export function renderKeycloak(ctx: PlatformContext): KubeObject[] {
   const labels = partOf(ctx.app, 'keycloak');
-  const selector = { 'app.kubernetes.io/name': 'keycloak' };
   const realm = renderRealm(ctx.app, {
     redirectUris: [`${ctx.publicUrl.replace(/\/$/, '')}/oauth2/callback`],
     adminPassword: ctx.secrets.adminPassword,
@@ -28,49 +28,29 @@ export function renderKeycloak(ctx: PlatformContext): KubeObject[] {
       // The realm holds the users' first passwords and the client secret: a Secret, not a ConfigMap.
       stringData: { bootstrapPassword: ctx.secrets.keycloakBootstrapPassword, [`${ctx.app.auth.realm}-realm.json`]: JSON.stringify(realm) },
     },
-    {
-      apiVersion: 'apps/v1',
-      kind: 'Deployment',
-      metadata: { name: 'keycloak', namespace: ctx.namespace, labels },
-      spec: {
-        replicas: 1,
-        selector: { matchLabels: selector },
-        template: {
-          metadata: { labels: { ...labels, ...selector } },
-          spec: {
-            securityContext: { runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } },
-            containers: [
-              {
-                name: 'keycloak',
-                image: versions.keycloak.image,
-                args: ['start-dev', '--import-realm', '--http-port=8080', `--hostname=${ctx.publicUrl}`, '--health-enabled=true'],
-                env: [
-                  { name: 'KC_BOOTSTRAP_ADMIN_USERNAME', value: 'bootstrap-admin' },
-                  { name: 'KC_BOOTSTRAP_ADMIN_PASSWORD', valueFrom: { secretKeyRef: { name: 'keycloak', key: 'bootstrapPassword' } } },
-                  // Small heap and quick start for a laptop cluster (~370 MB resident).
-                  { name: 'JAVA_OPTS', value: '-XX:+UseSerialGC -Xms32m -Xmx192m -XX:TieredStopAtLevel=1' },
-                ],
-                ports: [
-                  { containerPort: 8080, name: 'http' },
-                  { containerPort: 9000, name: 'management' },
-                ],
-                readinessProbe: { httpGet: { path: '/health/ready', port: 9000 }, periodSeconds: 10, failureThreshold: 30 },
-                resources: { requests: { cpu: '100m', memory: '448Mi' }, limits: { cpu: '1', memory: '640Mi' } },
-                // start-dev writes its build under /opt/keycloak: the root filesystem stays writable here.
-                securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } },
-                volumeMounts: [{ name: 'realm', mountPath: '/opt/keycloak/data/import', readOnly: true }],
-              },
-            ],
-            volumes: [{ name: 'realm', secret: { secretName: 'keycloak', items: [{ key: `${ctx.app.auth.realm}-realm.json`, path: `${ctx.app.auth.realm}-realm.json` }] } }],
-          },
-        },
+    ...workload(ctx, {
+      name: 'keycloak',
+      container: {
+        image: versions.keycloak.image,
+        args: ['start-dev', '--import-realm', '--http-port=8080', `--hostname=${ctx.publicUrl}`, '--health-enabled=true'],
+        env: [
+          { name: 'KC_BOOTSTRAP_ADMIN_USERNAME', value: 'bootstrap-admin' },
+          { name: 'KC_BOOTSTRAP_ADMIN_PASSWORD', valueFrom: { secretKeyRef: { name: 'keycloak', key: 'bootstrapPassword' } } },
+          // Small heap and quick start for a laptop cluster (~370 MB resident).
+          { name: 'JAVA_OPTS', value: '-XX:+UseSerialGC -Xms32m -Xmx192m -XX:TieredStopAtLevel=1' },
+        ],
+        ports: [
+          { containerPort: 8080, name: 'http' },
+          { containerPort: 9000, name: 'management' },
+        ],
+        readinessProbe: { httpGet: { path: '/health/ready', port: 9000 }, periodSeconds: 10, failureThreshold: 30 },
+        resources: { requests: { cpu: '100m', memory: '448Mi' }, limits: { cpu: '1', memory: '640Mi' } },
+        // start-dev writes its build under /opt/keycloak: the root filesystem stays writable here.
+        securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } },
+        volumeMounts: [{ name: 'realm', mountPath: '/opt/keycloak/data/import', readOnly: true }],
       },
-    },
-    {
-      apiVersion: 'v1',
-      kind: 'Service',
-      metadata: { name: 'keycloak', namespace: ctx.namespace, labels },
-      spec: { selector, ports: [{ name: 'http', port: 8080, targetPort: 8080 }] },
-    },
+      volumes: [{ name: 'realm', secret: { secretName: 'keycloak', items: [{ key: `${ctx.app.auth.realm}-realm.json`, path: `${ctx.app.auth.realm}-realm.json` }] } }],
+      ports: [{ name: 'http', port: 8080 }],
+    }),
   ];
 }

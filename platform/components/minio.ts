@@ -6,6 +6,7 @@
 import { partOf, type KubeObject } from '../render/kube-object.ts';
 import { versions } from '../versions.ts';
 import type { PlatformContext } from './context.ts';
+import { workload } from './workload.ts';
 
 /** The webhook target's id: MinIO names its ARN after it (arn:minio:sqs::<id>:webhook). */
 export const minioWebhookId = 'FORECAST';
@@ -34,7 +35,6 @@ export const minioCredentialsSecret = 'minio-credentials';
 
 export function renderMinio(ctx: PlatformContext): KubeObject[] {
   const labels = partOf(ctx.app, 'minio');
-  const selector = { 'app.kubernetes.io/name': 'minio' };
   const via = ctx.app.buckets.forecasts.notify?.via ?? 'minio-events';
   const webhook = minioWebhookEnv({ endpoint: `http://${via}.${ctx.namespace}.svc.cluster.local`, authToken: ctx.secrets.minioWebhookToken, queueDir: '/data/queue' });
   const fromSecret = (name: string, key: string) => ({ name, valueFrom: { secretKeyRef: { name: minioCredentialsSecret, key } } });
@@ -52,55 +52,34 @@ export function renderMinio(ctx: PlatformContext): KubeObject[] {
       metadata: { name: 'minio-data', namespace: ctx.namespace, labels },
       spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: ctx.profile === 'small' ? '2Gi' : '5Gi' } } },
     },
-    {
-      apiVersion: 'apps/v1',
-      kind: 'Deployment',
-      metadata: { name: 'minio', namespace: ctx.namespace, labels },
-      spec: {
-        replicas: 1,
-        strategy: { type: 'Recreate' },
-        selector: { matchLabels: selector },
-        template: {
-          metadata: { labels: { ...labels, ...selector } },
-          spec: {
-            securityContext: { runAsNonRoot: true, runAsUser: 1000, runAsGroup: 1000, fsGroup: 1000, seccompProfile: { type: 'RuntimeDefault' } },
-            containers: [
-              {
-                name: 'minio',
-                image: versions.minio.image,
-                args: ['server', '/data/objects', '--address', ':9000'],
-                env: [
-                  fromSecret('MINIO_ROOT_USER', 'accessKey'),
-                  fromSecret('MINIO_ROOT_PASSWORD', 'secretKey'),
-                  { name: 'MINIO_BROWSER', value: 'off' },
-                  ...Object.entries(webhook).map(([name, value]) =>
-                    name.includes('AUTH_TOKEN') ? fromSecret(name, 'webhookToken') : { name, value },
-                  ),
-                ],
-                ports: [{ containerPort: 9000, name: 's3' }],
-                readinessProbe: { httpGet: { path: '/minio/health/ready', port: 9000 }, periodSeconds: 5 },
-                livenessProbe: { httpGet: { path: '/minio/health/live', port: 9000 }, periodSeconds: 20 },
-                resources: { requests: { cpu: '100m', memory: '256Mi' }, limits: { cpu: '1', memory: '512Mi' } },
-                securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } },
-                volumeMounts: [
-                  { name: 'data', mountPath: '/data' },
-                  { name: 'tmp', mountPath: '/tmp' },
-                ],
-              },
-            ],
-            volumes: [
-              { name: 'data', persistentVolumeClaim: { claimName: 'minio-data' } },
-              { name: 'tmp', emptyDir: {} },
-            ],
-          },
-        },
+    ...workload(ctx, {
+      name: 'minio',
+      strategy: 'Recreate',
+      podSecurity: { runAsUser: 1000, runAsGroup: 1000, fsGroup: 1000 },
+      container: {
+        image: versions.minio.image,
+        args: ['server', '/data/objects', '--address', ':9000'],
+        env: [
+          fromSecret('MINIO_ROOT_USER', 'accessKey'),
+          fromSecret('MINIO_ROOT_PASSWORD', 'secretKey'),
+          { name: 'MINIO_BROWSER', value: 'off' },
+          ...Object.entries(webhook).map(([name, value]) => (name.includes('AUTH_TOKEN') ? fromSecret(name, 'webhookToken') : { name, value })),
+        ],
+        ports: [{ containerPort: 9000, name: 's3' }],
+        readinessProbe: { httpGet: { path: '/minio/health/ready', port: 9000 }, periodSeconds: 5 },
+        livenessProbe: { httpGet: { path: '/minio/health/live', port: 9000 }, periodSeconds: 20 },
+        resources: { requests: { cpu: '100m', memory: '256Mi' }, limits: { cpu: '1', memory: '512Mi' } },
+        securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } },
+        volumeMounts: [
+          { name: 'data', mountPath: '/data' },
+          { name: 'tmp', mountPath: '/tmp' },
+        ],
       },
-    },
-    {
-      apiVersion: 'v1',
-      kind: 'Service',
-      metadata: { name: 'minio', namespace: ctx.namespace, labels },
-      spec: { selector, ports: [{ name: 's3', port: 9000, targetPort: 9000 }] },
-    },
+      volumes: [
+        { name: 'data', persistentVolumeClaim: { claimName: 'minio-data' } },
+        { name: 'tmp', emptyDir: {} },
+      ],
+      ports: [{ name: 's3', port: 9000 }],
+    }),
   ];
 }

@@ -5,10 +5,10 @@ import { partOf, type KubeObject } from '../render/kube-object.ts';
 import { versions } from '../versions.ts';
 import type { PlatformContext } from './context.ts';
 import { keycloakIssuer } from './keycloak.ts';
+import { workload } from './workload.ts';
 
 export function renderOauth2Proxy(ctx: PlatformContext): KubeObject[] {
   const labels = partOf(ctx.app, 'oauth2-proxy');
-  const selector = { 'app.kubernetes.io/name': 'oauth2-proxy' };
   const admin = Object.values(ctx.app.routes).find((r) => 'function' in r && r.auth === 'admin');
   if (!admin || !('function' in admin)) throw new Error('the app definition has no admin route for oauth2-proxy to guard');
   const args = oauth2ProxyArgs(ctx.app, {
@@ -26,41 +26,22 @@ export function renderOauth2Proxy(ctx: PlatformContext): KubeObject[] {
       type: 'Opaque',
       stringData: { clientSecret: ctx.secrets.oauth2ClientSecret, cookieSecret: ctx.secrets.oauth2CookieSecret },
     },
-    {
-      apiVersion: 'apps/v1',
-      kind: 'Deployment',
-      metadata: { name: 'oauth2-proxy', namespace: ctx.namespace, labels },
-      spec: {
-        replicas: 1,
-        selector: { matchLabels: selector },
-        template: {
-          metadata: { labels: { ...labels, ...selector } },
-          spec: {
-            securityContext: { runAsNonRoot: true, runAsUser: 65532, seccompProfile: { type: 'RuntimeDefault' } },
-            containers: [
-              {
-                name: 'oauth2-proxy',
-                image: versions.oauth2Proxy.image,
-                args,
-                env: [
-                  { name: oauth2ProxySecretEnv.clientSecret, valueFrom: { secretKeyRef: { name: 'oauth2-proxy', key: 'clientSecret' } } },
-                  { name: oauth2ProxySecretEnv.cookieSecret, valueFrom: { secretKeyRef: { name: 'oauth2-proxy', key: 'cookieSecret' } } },
-                ],
-                ports: [{ containerPort: 4180, name: 'http' }],
-                readinessProbe: { httpGet: { path: '/ready', port: 4180 }, periodSeconds: 5 },
-                resources: { requests: { cpu: '10m', memory: '32Mi' }, limits: { cpu: '200m', memory: '128Mi' } },
-                securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } },
-              },
-            ],
-          },
-        },
+    ...workload(ctx, {
+      name: 'oauth2-proxy',
+      podSecurity: { runAsUser: 65532 },
+      container: {
+        image: versions.oauth2Proxy.image,
+        args,
+        env: [
+          { name: oauth2ProxySecretEnv.clientSecret, valueFrom: { secretKeyRef: { name: 'oauth2-proxy', key: 'clientSecret' } } },
+          { name: oauth2ProxySecretEnv.cookieSecret, valueFrom: { secretKeyRef: { name: 'oauth2-proxy', key: 'cookieSecret' } } },
+        ],
+        ports: [{ containerPort: 4180, name: 'http' }],
+        readinessProbe: { httpGet: { path: '/ready', port: 4180 }, periodSeconds: 5 },
+        resources: { requests: { cpu: '10m', memory: '32Mi' }, limits: { cpu: '200m', memory: '128Mi' } },
+        securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } },
       },
-    },
-    {
-      apiVersion: 'v1',
-      kind: 'Service',
-      metadata: { name: 'oauth2-proxy', namespace: ctx.namespace, labels },
-      spec: { selector, ports: [{ name: 'http', port: 4180, targetPort: 4180 }] },
-    },
+      ports: [{ name: 'http', port: 4180 }],
+    }),
   ];
 }

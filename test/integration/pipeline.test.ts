@@ -30,7 +30,6 @@ import { startPostgres, type RunningPostgres } from './servers/postgres.ts';
 import { waitFor } from './wait.ts';
 
 const locations = app.schedule.locations;
-const webhookId = 'FORECAST';
 const servedHere: readonly FunctionName[] = ['minio-events', 'download-forecast', 'parse-forecast', 'get-forecast'];
 
 /** When a document was issued, and its object key, as the app derives them. */
@@ -115,9 +114,9 @@ describe('pipeline on MinIO, FerretDB and PostgreSQL', () => {
     // minio-events first: MinIO checks its webhook target when it starts.
     const webhookToken = randomBytes(16).toString('hex');
     await serve('minio-events', { K_SINK: broker.url, MINIO_WEBHOOK_AUTH_TOKEN: webhookToken });
-    minio = await startMinio({ webhook: { id: webhookId, endpoint: (functions.get('minio-events') as ServedFunction).url, authToken: webhookToken } });
+    minio = await startMinio({ webhook: { endpoint: (functions.get('minio-events') as ServedFunction).url, authToken: webhookToken } });
     stops.push(() => minio.stop());
-    await minio.notifyOnCreate('forecasts', webhookId);
+    await minio.notifyOnCreate('forecasts');
 
     const stores = { ...minio.env, ...postgres.env, ...ferretdb.env };
     await serve('download-forecast', { ...stores, AEMET_BASE_URL: aemet.url });

@@ -1,11 +1,12 @@
 // MinIO, built from source with `go install` (the community edition publishes no current
 // binaries), started on loopback with a temporary data directory. The webhook notification
-// target is set by environment exactly as the platform's MinIO Deployment sets it, and the
-// bucket notification is configured with minio-js, as the bootstrap does.
+// target is set by the environment the platform renders for its MinIO Deployment
+// (platform/components/minio.ts), and the bucket notification is configured with minio-js.
 import { randomBytes } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
-import { isAbsolute, join } from 'node:path';
+import { join } from 'node:path';
 import { buildARN, Client, NotificationConfig, ObjectCreatedAll, QueueConfig } from 'minio';
+import { minioWebhookEnv, minioWebhookId, type MinioWebhook } from '../../../platform/components/minio.ts';
 import { ensureInstalled, runCommand } from './cache.ts';
 import { requireGo } from './go-module.ts';
 import { freePort, httpOk, serverTempDir, startProcess, waitForReady } from './process.ts';
@@ -25,29 +26,6 @@ export async function installMinio(): Promise<string> {
   return join(dir, 'minio');
 }
 
-export interface MinioWebhook {
-  /** Target id: the `<ID>` suffix of the environment variables and of the ARN. */
-  id: string;
-  /** minio-events' URL. */
-  endpoint: string;
-  /** Sent as `Authorization: Bearer <token>`; minio-events checks it. */
-  authToken: string;
-  /** Absolute path: MinIO keeps undelivered events here (a relative path disables the target). */
-  queueDir: string;
-}
-
-/** The webhook target as environment variables, as a cluster's MinIO Deployment carries them. */
-export function minioWebhookEnv(webhook: MinioWebhook): Record<string, string> {
-  if (!isAbsolute(webhook.queueDir)) throw new Error(`the MinIO queue directory must be absolute, got ${webhook.queueDir}`);
-  const id = webhook.id.toUpperCase();
-  return {
-    [`MINIO_NOTIFY_WEBHOOK_ENABLE_${id}`]: 'on',
-    [`MINIO_NOTIFY_WEBHOOK_ENDPOINT_${id}`]: webhook.endpoint,
-    [`MINIO_NOTIFY_WEBHOOK_AUTH_TOKEN_${id}`]: webhook.authToken,
-    [`MINIO_NOTIFY_WEBHOOK_QUEUE_DIR_${id}`]: webhook.queueDir,
-  };
-}
-
 /** The ARN bucket notifications use to reach webhook target `id`. */
 export function webhookArn(id: string): string {
   return buildARN('minio', 'sqs', '', id, 'webhook');
@@ -60,8 +38,8 @@ export interface RunningMinio {
   client: Client;
   /** The settings cluster-services.ts reads. */
   env: { MINIO_ENDPOINT: string; MINIO_ACCESS_KEY: string; MINIO_SECRET_KEY: string };
-  /** Create the bucket if missing, and send its object-created events to webhook target `id` (replacing any other notification config). */
-  notifyOnCreate(bucket: string, webhookId: string): Promise<void>;
+  /** Create the bucket if missing, and send its object-created events to the webhook target (replacing any other notification config). */
+  notifyOnCreate(bucket: string): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -95,9 +73,9 @@ export async function startMinio(options: { webhook?: Omit<MinioWebhook, 'queueD
     secretKey,
     client,
     env: { MINIO_ENDPOINT: endpoint, MINIO_ACCESS_KEY: accessKey, MINIO_SECRET_KEY: secretKey },
-    async notifyOnCreate(bucket, webhookId) {
+    async notifyOnCreate(bucket) {
       if (!(await client.bucketExists(bucket))) await client.makeBucket(bucket, 'us-east-1');
-      const queue = new QueueConfig(webhookArn(webhookId));
+      const queue = new QueueConfig(webhookArn(minioWebhookId));
       queue.addEvent(ObjectCreatedAll);
       const config = new NotificationConfig();
       config.add(queue);

@@ -16,7 +16,7 @@ const xml = 'application/xml';
 
 export function objectStoreContract(name: string, makeStore: () => Promise<ObjectStoreUnderTest>): void {
   describe(`${name}: the ObjectStore contract`, () => {
-    let subject: ObjectStoreUnderTest;
+    let subject: ObjectStoreUnderTest | undefined;
     let store: ObjectStore;
     // Keys are unique per case, so a store shared between cases cannot make one pass for another.
     let prefix: string;
@@ -25,7 +25,8 @@ export function objectStoreContract(name: string, makeStore: () => Promise<Objec
       store = subject.store;
       prefix = `contract-${randomUUID()}`;
     });
-    afterEach(() => subject.cleanup());
+    // When makeStore failed there is nothing to clean up; its own error is the one to read.
+    afterEach(() => subject?.cleanup());
 
     it('gets back the bytes, content type and metadata it put', async () => {
       const key = `${prefix}/aemet/28079/20261123T054000Z.xml`;

@@ -45,8 +45,6 @@ export interface LocalRuntimeOptions {
   schedule?: boolean;
   /** Override every trigger's delivery (tests use short backoffs). */
   delivery?: DeliverySpec;
-  /** Override provider base URLs (tests point them at their own servers). */
-  providerBaseUrl?: string;
   log?: Logger;
 }
 
@@ -73,7 +71,11 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
   };
   try {
     const notifier = new MinioNotifier(join(options.dataDir, 'minio-queue'), log.child({ component: 'minio-notifier' }));
-    const notifyingBuckets = new Set(Object.entries(app.buckets).filter(([, b]) => 'notify' in b && b.notify).map(([name]) => name));
+    // Which buckets notify, and which function receives their notifications (MinIO's webhook target).
+    const notifications = Object.entries(app.buckets).flatMap(([bucket, b]) => ('notify' in b && b.notify ? [{ bucket, via: b.notify.via }] : []));
+    const notifyingBuckets = new Set(notifications.map((n) => n.bucket));
+    const notifyVia = notifications[0]?.via;
+    if (notifications.some((n) => n.via !== notifyVia)) throw new Error('the local runtime has one MinIO webhook target: every bucket must notify the same function');
     const backends = await openEmbeddedBackends(options.inMemoryDatabase ? null : options.dataDir, join(options.dataDir, 'objects'), async (object) => {
       if (notifyingBuckets.has(object.bucket)) await notifier.notify(object);
     });
@@ -128,12 +130,9 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
         K_SINK: broker.url,
         OIDC_ISSUER: issuer.issuer,
         OIDC_JWKS_URL: issuer.jwksUrl,
-        MINIO_WEBHOOK_AUTH_TOKEN: webhookToken,
+        ...(name === notifyVia ? { MINIO_WEBHOOK_AUTH_TOKEN: webhookToken } : {}),
+        ...(sample ? { AEMET_BASE_URL: sample.url, OPEN_METEO_BASE_URL: sample.url, SAMPLE_DATA: 'true' } : {}),
       };
-      if (sample || options.providerBaseUrl) {
-        const base = options.providerBaseUrl ?? (sample as SampleProvider).url;
-        Object.assign(env, { AEMET_BASE_URL: base, OPEN_METEO_BASE_URL: base, SAMPLE_DATA: String(Boolean(sample)) });
-      }
       const fnLog = log.child({ function: name });
       const services = restrictServices(embeddedServices(backends, env, fnLog), name, spec.uses);
       const fn = await serveFunction(module.default, { name, services, log: fnLog });
@@ -141,7 +140,6 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       closers.push(() => fn.close());
     }
     await broker.replayPending();
-    const notifyVia = [...notifyingBuckets].map((b) => (app.buckets[b as keyof App['buckets']] as { notify?: { via: string } }).notify?.via)[0];
     if (notifyVia) notifier.target = { url: running.get(notifyVia)?.url ?? '', authToken: webhookToken };
     await notifier.replayPending();
 

@@ -43,6 +43,7 @@ describe('get-forecast', () => {
     const fresh = body<ForecastResponse>(await getForecastApi(get('/api/forecasts/28079'), deps));
     expect(fresh.days).toHaveLength(7);
     expect(fresh.stale).toBe(false);
+    expect(fresh.timezone).toBe('Europe/Madrid');
     const later = { ...deps, now: () => new Date('2026-03-11T12:00:00Z') };
     expect(body<ForecastResponse>(await getForecastApi(get('/api/forecasts/28079'), later)).stale).toBe(true);
   });

@@ -32,7 +32,8 @@ export interface ForecastListResponse {
   pending: Pick<Location, 'id' | 'name' | 'province'>[];
 }
 
-export type ForecastResponse = Forecast & { stale: boolean; staleAfterSeconds: number };
+/** One location's forecast, with its timezone: "today" on the location's page is the location's today. */
+export type ForecastResponse = Forecast & { stale: boolean; staleAfterSeconds: number; timezone: string };
 
 const cacheControl = 'public, max-age=60, stale-while-revalidate=300';
 
@@ -52,7 +53,7 @@ export async function getForecastApi(request: HttpRequest, deps: GetForecastDeps
   if (history) return cached(request, await listHistory(id, request.url.searchParams, deps));
   const forecast = await deps.latest.get(id);
   if (!forecast) throw new RejectedInputError(`no forecast stored yet for ${location.name} (${id})`, 404);
-  const body: ForecastResponse = { ...forecast, stale: isStale(forecast, deps), staleAfterSeconds: deps.staleAfterSeconds };
+  const body: ForecastResponse = { ...forecast, stale: isStale(forecast, deps), staleAfterSeconds: deps.staleAfterSeconds, timezone: location.timezone };
   return cached(request, body);
 }
 

@@ -70,7 +70,8 @@ export class LocationForecast extends LitElement {
         );
       }
       case 'ready': {
-        const today = localCalendarDate(now);
+        // The location's own today: a visitor abroad still sees Madrid's Monday as today.
+        const today = localCalendarDate(now, state.value.timezone);
         return html`<ol class="days" aria-label="Seven-day forecast">
             ${state.value.days.map((day) => dayCard(day, today))}
           </ol>

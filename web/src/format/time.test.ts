@@ -32,6 +32,13 @@ describe('localCalendarDate', () => {
   it('is the local date padded as YYYY-MM-DD', () => {
     expect(localCalendarDate(new Date(2026, 0, 5, 12))).toBe('2026-01-05');
   });
+
+  it('is the date in the given timezone when one is given', () => {
+    // 23:30 UTC on the 5th is already the 6th in Madrid and still the 5th in New York.
+    const instant = new Date('2026-01-05T23:30:00Z');
+    expect(localCalendarDate(instant, 'Europe/Madrid')).toBe('2026-01-06');
+    expect(localCalendarDate(instant, 'America/New_York')).toBe('2026-01-05');
+  });
 });
 
 describe('formatDateTime', () => {

@@ -29,8 +29,9 @@ export function relativeDayName(date: string, today: string, locale?: Locale): s
   return new Intl.RelativeTimeFormat(locales(locale), { numeric: 'auto' }).format(days, 'day');
 }
 
-/** The visitor's own calendar date, as YYYY-MM-DD. */
-export function localCalendarDate(now: Date): string {
+/** The calendar date (YYYY-MM-DD) in `timeZone`, or in the visitor's own when none is given. */
+export function localCalendarDate(now: Date, timeZone?: string): string {
+  if (timeZone) return new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(now);
   const pad = (n: number) => String(n).padStart(2, '0');
   return `${now.getFullYear()}-${pad(now.getMonth() + 1)}-${pad(now.getDate())}`;
 }

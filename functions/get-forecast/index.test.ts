@@ -88,6 +88,6 @@ describe('get-forecast', () => {
   });
 
   it('is read-only', async () => {
-    await expect(getForecastApi(get('/api/forecasts', {}, 'DELETE'), deps)).rejects.toMatchObject({ status: 405 });
+    await expect(getForecastApi(get('/api/forecasts', {}, 'DELETE'), deps)).rejects.toMatchObject({ status: 405, details: { allow: 'GET, HEAD' } });
   });
 });

@@ -39,7 +39,7 @@ const cacheControl = 'public, max-age=60, stale-while-revalidate=300';
 
 export async function getForecastApi(request: HttpRequest, deps: GetForecastDeps): Promise<HttpResponse> {
   if (request.method !== 'GET' && request.method !== 'HEAD') {
-    throw new RejectedInputError(`${request.method} is not supported: the API is read-only`, 405);
+    throw new RejectedInputError(`${request.method} is not supported: the API is read-only`, 405, { allow: 'GET, HEAD' });
   }
   const path = request.url.pathname.replace(/\/+$/, '');
   const match = /^\/api\/forecasts(?:\/([^/]*)(\/history)?)?$/.exec(path);

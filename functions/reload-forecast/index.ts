@@ -33,7 +33,7 @@ export async function handleAdminRequest(request: HttpRequest, deps: ReloadDeps,
     return json(200, await deps.tokens.identify(request.headers.authorization), { 'cache-control': 'no-store' });
   }
   if (path === '/admin/reload') {
-    if (request.method !== 'POST') throw new RejectedInputError('POST /admin/reload starts a reload', 405);
+    if (request.method !== 'POST') throw new RejectedInputError('POST /admin/reload starts a reload', 405, { allow: 'POST' });
     return requestReload(request, deps, invocation);
   }
   const status = /^\/admin\/reloads\/([^/]+)$/.exec(path);

@@ -84,6 +84,13 @@ describe('embedded pipeline', () => {
     expect(status.body.result.unchanged).toHaveLength(app.schedule.locations.length);
   });
 
+  it('answers a method the API does not take with 405 and Allow', async () => {
+    const response = await fetch(`${runtime.url}/api/forecasts`, { method: 'DELETE' });
+    expect(response.status).toBe(405);
+    expect(response.headers.get('allow')).toBe('GET, HEAD');
+    expect(((await response.json()) as { error: string }).error).toMatch(/read-only/);
+  });
+
   it('refuses the reload to a viewer and to an anonymous caller', async () => {
     const viewer = await runtime.issuer.token('viewer');
     expect((await fetch(`${runtime.url}/admin/reload`, { method: 'POST', headers: { authorization: `Bearer ${viewer}` } })).status).toBe(403);

@@ -105,6 +105,7 @@ function errorResponse(error: unknown, traceId: string): HttpResponse {
   if (error instanceof RejectedInputError) {
     const headers: Record<string, string> = {};
     if (error.status === 429 && typeof error.details?.retryAfterSeconds === 'number') headers['retry-after'] = String(error.details.retryAfterSeconds);
+    if (error.status === 405 && typeof error.details?.allow === 'string') headers.allow = error.details.allow;
     return { status: error.status, headers, body: { error: error.message, ...(error.details ? { details: error.details } : {}), traceid: traceId } };
   }
   // A dependency failed (or a bug): say so without leaking internals; the log has the stack.

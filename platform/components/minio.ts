@@ -68,7 +68,9 @@ export function renderMinio(ctx: PlatformContext): KubeObject[] {
         ports: [{ containerPort: 9000, name: 's3' }],
         readinessProbe: { httpGet: { path: '/minio/health/ready', port: 9000 }, periodSeconds: 5 },
         livenessProbe: { httpGet: { path: '/minio/health/live', port: 9000 }, periodSeconds: 20 },
-        resources: { requests: { cpu: '100m', memory: '256Mi' }, limits: { cpu: '1', memory: '512Mi' } },
+        // Requests are what the scheduler reserves: --small reserves less to fit its 3 GiB budget
+        // (render/budget.test.ts); the limit, which is what stops it, is the same.
+        resources: { requests: { cpu: '100m', memory: ctx.profile === 'small' ? '192Mi' : '256Mi' }, limits: { cpu: '1', memory: '512Mi' } },
         securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } },
         volumeMounts: [
           { name: 'data', mountPath: '/data' },

@@ -52,7 +52,9 @@ export function renderMongodb(ctx: PlatformContext): KubeObject[] {
             name: mongodbCluster.replset,
             size: 1,
             volumeSpec: { persistentVolumeClaim: { resources: { requests: { storage: small ? '1Gi' : '2Gi' } } } },
-            resources: { requests: { cpu: small ? '100m' : '250m', memory: small ? '384Mi' : '512Mi' }, limits: { cpu: '1', memory: small ? '512Mi' : '1Gi' } },
+            // --small: a 512Mi limit leaves WiredTiger its 256 MB minimum cache, so mongod at rest
+            // needs little more than that; the request reserves about that much.
+            resources: { requests: { cpu: small ? '100m' : '250m', memory: small ? '352Mi' : '512Mi' }, limits: { cpu: '1', memory: small ? '512Mi' : '1Gi' } },
           },
         ],
         sharding: { enabled: false },

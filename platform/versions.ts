@@ -75,6 +75,12 @@ export const versions = {
   minio: { image: 'quay.io/minio/minio:RELEASE.2025-09-07T16-13-09Z' },
   /** Keycloak 26.7.3 (Quarkus distribution). */
   keycloak: { version: '26.7.3', image: 'quay.io/keycloak/keycloak:26.7.3' },
+  /**
+   * The edge proxy: NGINX 1.29.5 (mainline) in nginx's unprivileged image (uid 101, listens on
+   * 8080), nginx/docker-nginx-unprivileged release 1.29.5. Pinned by tag; no digest of it is
+   * recorded yet.
+   */
+  edgeNginx: { version: '1.29.5', image: 'docker.io/nginxinc/nginx-unprivileged:1.29.5-alpine' },
   /** oauth2-proxy v7.15.3. */
   oauth2Proxy: { version: '7.15.3', image: 'quay.io/oauth2-proxy/oauth2-proxy:v7.15.3' },
   /** Function images run on Node 24 (faas runtimes need ≥ 22; Node 20 is end-of-life). */

@@ -1,8 +1,17 @@
+import { execFileSync, spawn } from 'node:child_process';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { closeSync, existsSync, mkdtempSync, openSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative, sep } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { app } from '../app.ts';
+import type { RouteTarget } from '../app-definition.ts';
+import { siteCacheControl } from '../site.ts';
 import type { KubeObject } from '../render/kube-object.ts';
 import { coreProblems, crdProblems, isCoreKind, sharedSchemas } from '../../test/support/schemas.ts';
 import { generateSecrets, type PlatformContext } from './context.ts';
+import { hashedAssetPathPattern, renderEdge, renderEdgeConfig, siteFallbackPattern } from './edge.ts';
 import { renderKafka } from './kafka.ts';
 import { keycloakIssuer, renderKeycloak } from './keycloak.ts';
 import { renderKnativeConfig } from './knative-config.ts';
@@ -27,6 +36,7 @@ function all(c: PlatformContext): KubeObject[] {
     ...renderMinio(c),
     ...renderKeycloak(c),
     ...renderOauth2Proxy(c),
+    ...renderEdge(c),
     ...renderKnativeConfig(c, { domain: '192.168.49.2.sslip.io', registry: 'localhost:32000' }),
   ];
 }
@@ -95,5 +105,207 @@ describe('platform components', () => {
     console.log(`platform components (without Knative and the operators): default ${full.cpu}m CPU / ${full.memoryMi} MiB, small ${small.cpu}m / ${small.memoryMi} MiB`);
     expect(all(ctx('small')).some((o) => o.apiVersion.startsWith('kafka.strimzi.io'))).toBe(false);
     expect(small.memoryMi).toBeLessThan(full.memoryMi);
+  });
+});
+
+/** The body of `location <prefix> { … }` in an nginx config, or null. */
+function locationBlock(config: string, prefix: string): string | null {
+  const start = config.indexOf(`location ${prefix} {`);
+  if (start < 0) return null;
+  let depth = 0;
+  for (let i = config.indexOf('{', start); i < config.length; i++) {
+    if (config[i] === '{') depth++;
+    if (config[i] === '}' && --depth === 0) return config.slice(start, i + 1);
+  }
+  return null;
+}
+
+const upstreamOf = (block: string | null) => /set \$upstream "([^"]+)";/.exec(block ?? '')?.[1];
+
+/** The first `nginx` on PATH or in Debian's sbin, or null when nginx is not installed. */
+function findNginx(): string | null {
+  for (const candidate of ['nginx', '/usr/sbin/nginx']) {
+    try {
+      execFileSync(candidate, ['-v'], { stdio: 'ignore' });
+      return candidate;
+    } catch {
+      // not this one
+    }
+  }
+  return null;
+}
+const nginx = findNginx();
+
+describe('edge proxy', () => {
+  const config = () => {
+    const map = renderEdge(ctx()).find((o) => o.kind === 'ConfigMap') as unknown as { data: { 'nginx.conf': string } };
+    return map.data['nginx.conf'];
+  };
+
+  it('route every path of the app definition to its upstream', () => {
+    const conf = config();
+    const routes = Object.entries<RouteTarget<string>>(app.routes);
+    expect(routes.length).toBeGreaterThan(0);
+    for (const [prefix, target] of routes) {
+      const block = locationBlock(conf, prefix);
+      expect(block, `location ${prefix}`).not.toBeNull();
+      if ('bucket' in target) {
+        expect(upstreamOf(block)).toBe('minio.knative-forecast.svc.cluster.local:9000');
+        expect(block).toContain(`/${target.bucket}$uri? break;`);
+      } else if (target.auth === 'admin') {
+        expect(upstreamOf(block)).toBe('oauth2-proxy.knative-forecast.svc.cluster.local:4180');
+      } else {
+        expect(upstreamOf(block)).toBe(`${target.function}.knative-forecast.svc.cluster.local`);
+        expect(block).toContain('proxy_set_header Host $upstream;');
+      }
+    }
+    expect(upstreamOf(locationBlock(conf, '/oauth2/'))).toBe('oauth2-proxy.knative-forecast.svc.cluster.local:4180');
+    for (const path of ['/realms/', '/resources/']) expect(upstreamOf(locationBlock(conf, path))).toBe('keycloak.knative-forecast.svc.cluster.local:8080');
+  });
+
+  it('answer index.html for "/" and for paths without an extension', () => {
+    const block = locationBlock(config(), '/');
+    expect(block).toContain(`rewrite "${siteFallbackPattern}" /web/index.html? break;`);
+    const fallback = new RegExp(siteFallbackPattern);
+    for (const path of ['/', '/location/28079', '/location/28079/']) expect(fallback.test(path), path).toBe(true);
+    for (const path of ['/index.html', '/config.json', '/assets/index-BgjIOwQm.js', '/favicon.svg']) expect(fallback.test(path), path).toBe(false);
+  });
+
+  it('give hashed assets the immutable Cache-Control, by the same rule as siteCacheControl', () => {
+    const conf = config();
+    const immutable = siteCacheControl('assets/index-BgjIOwQm.js');
+    expect(immutable).toMatch(/immutable/);
+    expect(conf).toContain(`"~${hashedAssetPathPattern}" "${immutable}";`);
+    expect(conf).toContain(`default "${siteCacheControl('index.html')}";`);
+    expect(locationBlock(conf, '/')).toContain('add_header Cache-Control $site_cache_control;');
+    // The nginx pattern, on request paths, agrees with siteCacheControl on object keys.
+    const dist = join(import.meta.dirname, '..', '..', 'web', 'dist');
+    const built = existsSync(dist) ? readdirSync(dist, { recursive: true, withFileTypes: true }).filter((e) => e.isFile()).map((e) => relative(dist, join(e.parentPath, e.name)).split(sep).join('/')) : [];
+    const keys = [...built, 'index.html', 'config.json', 'favicon.svg', 'assets/index-BgjIOwQm.js', 'assets/index-CPfaewME.css', 'assets/logo.svg', 'assets/a-b_c-12345678.woff2', 'assets/x-1234567.js', 'assets/sub/index-BgjIOwQm.js', 'other/index-BgjIOwQm.js'];
+    const pattern = new RegExp(hashedAssetPathPattern);
+    for (const key of keys) expect(pattern.test(`/${key}`) ? immutable : 'no-cache', key).toBe(siteCacheControl(key));
+  });
+
+  it('derive its routes from the app definition', () => {
+    const routes = { ...app.routes, '/status/': { function: 'download-forecast' as const } };
+    const changed = renderEdgeConfig({ app: { ...app, routes }, namespace: 'knative-forecast' });
+    expect(changed).not.toBe(renderEdgeConfig({ app, namespace: 'knative-forecast' }));
+    expect(upstreamOf(locationBlock(changed, '/status/'))).toBe('download-forecast.knative-forecast.svc.cluster.local');
+    expect(() => renderEdgeConfig({ app: { ...app, routes: { ...app.routes, '/realms/': { function: 'get-forecast' } } }, namespace: 'x' })).toThrow(/served by the platform/);
+    expect(() => renderEdgeConfig({ app: { ...app, routes: { ...app.routes, '/a b/': { function: 'get-forecast' } } }, namespace: 'x' })).toThrow(/edge route is a path/);
+    expect(() => renderEdgeConfig({ app: { ...app, routes: { ...app.routes, '/raw/': { bucket: 'forecasts' } } }, namespace: 'x' })).toThrow(/not anonymous-readable/);
+  });
+
+  it('run unprivileged on a read-only root filesystem, behind a LoadBalancer on port 80', () => {
+    const objects = renderEdge(ctx());
+    const deployment = objects.find((o) => o.kind === 'Deployment') as unknown as {
+      spec: { template: { metadata: { annotations: Record<string, string> }; spec: { securityContext: { runAsNonRoot: boolean }; containers: { args: string[]; readinessProbe: object; securityContext: { readOnlyRootFilesystem: boolean; capabilities: { drop: string[] } } }[] } } };
+    };
+    const container = deployment.spec.template.spec.containers[0];
+    expect(deployment.spec.template.spec.securityContext.runAsNonRoot).toBe(true);
+    expect(container?.securityContext.readOnlyRootFilesystem).toBe(true);
+    expect(container?.securityContext.capabilities.drop).toEqual(['ALL']);
+    expect(container?.readinessProbe).toBeDefined();
+    expect(container?.args).toContain('/etc/nginx/edge/nginx.conf');
+    const service = objects.find((o) => o.kind === 'Service') as unknown as { spec: { type: string; ports: { port: number; targetPort: string }[] } };
+    expect(service.spec.type).toBe('LoadBalancer');
+    expect(service.spec.ports).toEqual([{ name: 'http', port: 80, targetPort: 'http' }]);
+    // A changed config rolls the pod: nginx reads it at start only.
+    const changed = renderEdge({ ...ctx(), app: { ...app, routes: { ...app.routes, '/status/': { function: 'get-forecast' } } } }).find((o) => o.kind === 'Deployment') as unknown as typeof deployment;
+    expect(changed.spec.template.metadata.annotations).not.toEqual(deployment.spec.template.metadata.annotations);
+  });
+
+  it.skipIf(!nginx)('render a config nginx -t accepts (needs nginx)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'edge-nginx-'));
+    try {
+      // The resolver is the one value changed: the cluster's DNS name does not resolve here.
+      const file = join(dir, 'nginx.conf');
+      writeFileSync(file, renderEdgeConfig({ app, namespace: 'knative-forecast' }, { resolver: '127.0.0.1' }));
+      // nginx opens /dev/stdout for the access log, which fails on a socket: give it a file.
+      const stdout = openSync(join(dir, 'stdout'), 'w');
+      try {
+        execFileSync(nginx ?? 'nginx', ['-t', '-q', '-p', `${dir}/`, '-e', 'stderr', '-c', file], { stdio: ['ignore', stdout, 'pipe'] });
+      } catch (error) {
+        expect.fail(`nginx -t refused the edge config:\n${String((error as { stderr?: Buffer }).stderr ?? error)}`);
+      } finally {
+        closeSync(stdout);
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it.skipIf(!nginx)('serve the site and route the API through a real nginx (needs nginx)', async () => {
+    const seen: string[] = [];
+    const listen = async (handler: Parameters<typeof createServer>[1]) => {
+      const server = createServer(handler);
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      return server;
+    };
+    const port = (server: Server) => (server.address() as AddressInfo).port;
+    const minio = await listen((req, res) => {
+      seen.push(`minio ${req.url ?? ''}`);
+      if (req.url?.includes('missing')) return void res.writeHead(404, { 'content-type': 'application/xml' }).end('<Error><Code>NoSuchKey</Code></Error>');
+      res.writeHead(200, { 'content-type': 'text/plain', 'cache-control': 'max-age=5', 'x-amz-request-id': 'r1' }).end('object');
+    });
+    const fn = await listen((req, res) => {
+      seen.push(`get-forecast ${req.url ?? ''} host=${req.headers.host ?? ''}`);
+      res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+    });
+    const free = await listen(() => undefined);
+    const free2 = await listen(() => undefined);
+    const [edgePort, healthPort] = [port(free), port(free2)];
+    await Promise.all([free, free2].map((s) => new Promise((resolve) => s.close(resolve))));
+
+    const dir = mkdtempSync(join(tmpdir(), 'edge-nginx-'));
+    const file = join(dir, 'nginx.conf');
+    // Only addresses change: the upstreams' names become the stand-ins' ports, nginx listens on
+    // free ports and logs to a file.
+    writeFileSync(
+      file,
+      renderEdgeConfig({ app, namespace: 'knative-forecast' }, { resolver: '127.0.0.1' })
+        .replace('"minio.knative-forecast.svc.cluster.local:9000"', `"127.0.0.1:${port(minio)}"`)
+        .replace('"get-forecast.knative-forecast.svc.cluster.local"', `"127.0.0.1:${port(fn)}"`)
+        .replace('listen 8080;', `listen 127.0.0.1:${edgePort};`)
+        .replace('listen 8081;', `listen 127.0.0.1:${healthPort};`)
+        .replace('/dev/stdout', 'access.log'),
+    );
+    const proc = spawn(nginx ?? 'nginx', ['-p', `${dir}/`, '-e', 'stderr', '-c', file], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    proc.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    try {
+      const started = Date.now();
+      for (;;) {
+        const ready = await fetch(`http://127.0.0.1:${healthPort}/ready`).then((r) => r.ok, () => false);
+        if (ready) break;
+        if (Date.now() - started > 10_000 || proc.exitCode !== null) expect.fail(`nginx did not start: ${stderr}`);
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      const get = (path: string, init?: RequestInit) => fetch(`http://127.0.0.1:${edgePort}${path}`, { redirect: 'manual', ...init });
+
+      for (const path of ['/', '/location/28079']) {
+        const res = await get(path);
+        expect(res.status, path).toBe(200);
+        expect(res.headers.get('cache-control'), path).toBe('no-cache');
+      }
+      const asset = await get('/assets/index-BgjIOwQm.js?v=1');
+      expect(asset.headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
+      expect(asset.headers.get('x-amz-request-id')).toBeNull();
+      expect((await get('/missing.js')).status).toBe(404);
+      expect((await get('/index.html', { method: 'POST' })).status).toBe(405);
+      expect((await get('/api/forecasts/28079?limit=2')).status).toBe(200);
+      expect(seen).toEqual([
+        'minio /web/index.html',
+        'minio /web/index.html',
+        'minio /web/assets/index-BgjIOwQm.js',
+        'minio /web/missing.js',
+        `get-forecast /api/forecasts/28079?limit=2 host=127.0.0.1:${port(fn)}`,
+      ]);
+    } finally {
+      proc.kill();
+      await new Promise((resolve) => (proc.exitCode === null ? proc.once('exit', resolve) : resolve(null)));
+      await Promise.all([minio, fn].map((s) => new Promise((resolve) => s.close(resolve))));
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -1,6 +1,7 @@
 // The platform's own objects (everything but the upstream install manifests): databases,
-// Kafka, MinIO, Keycloak, oauth2-proxy and the Knative settings, for one profile.
+// Kafka, MinIO, Keycloak, oauth2-proxy, the edge proxy and the Knative settings, for one profile.
 import type { PlatformContext } from '../components/context.ts';
+import { renderEdge } from '../components/edge.ts';
 import { renderKafka } from '../components/kafka.ts';
 import { renderKeycloak } from '../components/keycloak.ts';
 import { renderKnativeConfig, type KnativeConfigOptions } from '../components/knative-config.ts';
@@ -19,5 +20,6 @@ export function renderPlatform(ctx: PlatformContext, knative: KnativeConfigOptio
     ...renderMinio(ctx),
     ...renderKeycloak(ctx),
     ...renderOauth2Proxy(ctx),
+    ...renderEdge(ctx),
   ];
 }

@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { app } from '../app.ts';
 import type { RouteTarget } from '../app-definition.ts';
 import { siteCacheControl } from '../site.ts';
+import { operandLines, sum, workloadLines } from '../render/budget.ts';
 import type { KubeObject } from '../render/kube-object.ts';
 import { coreProblems, crdProblems, isCoreKind, sharedSchemas } from '../../test/support/schemas.ts';
 import { generateSecrets, type PlatformContext } from './context.ts';
@@ -41,22 +42,9 @@ function all(c: PlatformContext): KubeObject[] {
   ];
 }
 
-/** Requested CPU (millicores) and memory (MiB) of every container the objects run. */
-function requests(objects: KubeObject[]): { cpu: number; memoryMi: number } {
-  let cpu = 0;
-  let memoryMi = 0;
-  const add = (r: { cpu?: string; memory?: string } | undefined, times = 1) => {
-    if (!r) return;
-    if (r.cpu) cpu += times * (r.cpu.endsWith('m') ? Number(r.cpu.slice(0, -1)) : Number(r.cpu) * 1000);
-    if (r.memory) memoryMi += times * (r.memory.endsWith('Gi') ? Number(r.memory.slice(0, -2)) * 1024 : Number(r.memory.replace('Mi', '')));
-  };
-  for (const o of objects) {
-    const spec = o.spec as { replicas?: number; template?: { spec?: { containers?: { resources?: { requests?: object } }[] } }; resources?: { requests?: object } } | undefined;
-    for (const c of spec?.template?.spec?.containers ?? []) add(c.resources?.requests as { cpu?: string; memory?: string }, spec?.replicas ?? 1);
-    if (o.kind === 'postgresql' || o.kind === 'KafkaNodePool') add(spec?.resources?.requests as { cpu?: string; memory?: string }, spec?.replicas ?? 1);
-    if (o.kind === 'PerconaServerMongoDB') for (const rs of (o.spec as { replsets: { size: number; resources: { requests: { cpu?: string; memory?: string } } }[] }).replsets) add(rs.resources.requests, rs.size);
-  }
-  return { cpu, memoryMi };
+/** What the objects request at rest: their own workloads plus the pods operators start for them. */
+function requests(objects: KubeObject[]) {
+  return sum([...workloadLines('platform', objects), ...operandLines(objects)]);
 }
 
 describe('platform components', () => {
@@ -102,9 +90,9 @@ describe('platform components', () => {
   it('keep the small profile small: no Kafka, less memory', () => {
     const full = requests(all(ctx('default')));
     const small = requests(all(ctx('small')));
-    console.log(`platform components (without Knative and the operators): default ${full.cpu}m CPU / ${full.memoryMi} MiB, small ${small.cpu}m / ${small.memoryMi} MiB`);
     expect(all(ctx('small')).some((o) => o.apiVersion.startsWith('kafka.strimzi.io'))).toBe(false);
-    expect(small.memoryMi).toBeLessThan(full.memoryMi);
+    expect(small.memoryBytes).toBeLessThan(full.memoryBytes);
+    expect(small.cpuMillis).toBeLessThan(full.cpuMillis);
   });
 });
 

@@ -13,6 +13,12 @@ export const sharedSchemas = existsSync(join(crdDir, 'index.json')) ? crdDir : n
 // The CRDs' patterns are Go regular expressions; some escape characters ("\ ") that JavaScript's
 // unicode mode refuses, so patterns are compiled without the u flag.
 const ajv = new Ajv({ strict: false, allErrors: true, unicodeRegExp: false });
+// The OpenAPI formats the pinned CRDs use, checked as the API server checks them.
+const integerWithin = (bits: number) => (n: number) => Number.isInteger(n) && Math.abs(n) <= 2 ** (bits - 1);
+ajv.addFormat('int32', { type: 'number', validate: integerWithin(32) });
+ajv.addFormat('int64', { type: 'number', validate: integerWithin(64) });
+ajv.addFormat('date-time', { type: 'string', validate: (t: string) => /^\d{4}-\d{2}-\d{2}T/.test(t) && !Number.isNaN(Date.parse(t)) });
+ajv.addFormat('uuid', /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i);
 const compiled = new Map<string, ValidateFunction>();
 
 /** Problems of one custom resource against its CRD schema, as "path: message" lines. */

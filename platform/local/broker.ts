@@ -12,6 +12,7 @@ import { RejectedInputError, errorMessage } from '../../functions/lib/errors.ts'
 import { CloudEvent, decodeCloudEvent, DeliveryError, isCloudEventRequest, postCloudEvent } from '../../functions/lib/events/cloudevents-http.ts';
 import type { Logger } from '../../functions/lib/runtime/log.ts';
 import type { DeliverySpec } from '../app-definition.ts';
+import { closeServer } from './close-server.ts';
 
 export interface BrokerTrigger {
   name: string;
@@ -99,11 +100,7 @@ export class LocalBroker {
 
   async stop(): Promise<void> {
     this.stopped = true;
-    await new Promise<void>((resolve) => {
-      if (!this.server) return resolve();
-      this.server.close(() => resolve());
-      this.server.closeAllConnections();
-    });
+    if (this.server) await closeServer(this.server);
   }
 
   deadLetterDir(): string {

@@ -8,6 +8,7 @@ import type { AddressInfo } from 'node:net';
 import type { ObjectStore } from '../../functions/lib/storage/object-store.ts';
 import type { RouteTarget } from '../app-definition.ts';
 import { siteCacheControl } from '../site.ts';
+import { closeServer } from './close-server.ts';
 
 export interface EdgeRoute {
   prefix: string;
@@ -52,11 +53,7 @@ export async function startEdge(options: EdgeOptions): Promise<{ server: Server;
   return {
     server,
     url: `http://${options.host === '0.0.0.0' ? '127.0.0.1' : options.host}:${port}`,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
+    close: () => closeServer(server),
   };
 }
 

@@ -9,6 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { Location } from '../../functions/lib/forecast/model.ts';
 import { addDays, localTimeToUtc } from '../../functions/lib/forecast/time.ts';
+import { closeServer } from './close-server.ts';
 
 export const fixturesDir = join(import.meta.dirname, 'fixtures');
 /** The sample documents are written for this first day and issue time (Madrid local). */
@@ -72,10 +73,6 @@ export async function startSampleProvider(locations: readonly Location[], now: (
     get requests() {
       return state.requests;
     },
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
+    close: () => closeServer(server),
   };
 }

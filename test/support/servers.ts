@@ -1,6 +1,7 @@
 // Loopback HTTP servers for tests: real sockets on 127.0.0.1, closed by the caller.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { closeServer } from '../../platform/local/close-server.ts';
 
 export interface TestServer {
   url: string;
@@ -16,11 +17,7 @@ export async function startServer(handler: (req: IncomingMessage, res: ServerRes
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
+    close: () => closeServer(server),
   };
 }
 

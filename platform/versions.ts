@@ -85,4 +85,14 @@ export const versions = {
   oauth2Proxy: { version: '7.15.3', image: 'quay.io/oauth2-proxy/oauth2-proxy:v7.15.3' },
   /** Function images run on Node 24 (faas runtimes need ≥ 22; Node 20 is end-of-life). */
   nodeRuntime: { major: 24 },
+  /**
+   * The base of the function images: Node.js 24.11.1 (the first 24.x LTS release, "Krypton") on
+   * Debian 12 slim, the official image's multi-platform index. The digest is the one many public
+   * projects pin for this tag; it could not be pulled from this machine (no internet), so
+   * `npm run images` checks it when it first copies the base into the cluster's registry.
+   */
+  nodeBaseImage: {
+    image: 'docker.io/library/node:24.11.1-bookworm-slim',
+    digest: 'sha256:48abc13a19400ca3985071e287bd405a1d99306770eb81d61202fb6b65cf0b57',
+  },
 } as const;

@@ -86,7 +86,7 @@ export const versions = {
   /** Function images run on Node 24 (faas runtimes need ≥ 22; Node 20 is end-of-life). */
   nodeRuntime: { major: 24 },
   /**
-   * The base of the function images: Node.js 24.11.1 (the first 24.x LTS release, "Krypton") on
+   * The base of the function images: Node.js 24.11.1 (an LTS release of the "Krypton" line) on
    * Debian 12 slim, the official image's multi-platform index. The digest is the one many public
    * projects pin for this tag; it could not be pulled from this machine (no internet), so
    * `npm run images` checks it when it first copies the base into the cluster's registry.

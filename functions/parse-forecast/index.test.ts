@@ -102,6 +102,8 @@ describe('parse-forecast', () => {
     const error = await parseStoredForecast(data, { ...deps, latest: down.latest, history: down.history }, invocation).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(Error);
     expect(error).not.toBeInstanceOf(RejectedInputError);
+    // 503 with the store's name: the broker retries, and a dead letter says what was down.
+    expect(error).toMatchObject({ status: 503, message: expect.stringMatching(/^the history store is unavailable: /) as unknown });
   });
 
   it('checks the event source and data shape before reading anything', async () => {

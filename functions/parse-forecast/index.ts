@@ -1,8 +1,9 @@
 // parse-forecast: for each raw document stored in the forecasts bucket, read it, normalize it,
 // and write it twice: the latest forecast per location (never replaced by an older one) and the
 // history (unique per location and issue time). Both writes are idempotent, so a redelivered
-// event is harmless. If either store fails the handler throws: 5xx, and the broker retries.
-import { RejectedInputError } from '../lib/errors.ts';
+// event is harmless. If a store fails the handler answers 503 naming the store and the error,
+// so the broker retries, and a dead letter says which store was down.
+import { RejectedInputError, errorMessage } from '../lib/errors.ts';
 import { ObjectCreatedDataSchema, type ObjectCreatedData } from '../lib/events/minio-notification.ts';
 import { bucketSource, eventTypes } from '../lib/events/types.ts';
 import type { Location } from '../lib/forecast/model.ts';
@@ -39,16 +40,26 @@ export async function parseStoredForecast(data: ObjectCreatedData, deps: ParseDe
   if (!location) throw new RejectedInputError(`location ${key.locationId} is not configured (FORECAST_LOCATIONS)`, 422);
   const provider = providers[key.provider];
 
-  const object = await deps.objects.get(deps.bucket, data.key);
+  const object = await unavailableAs('object store', () => deps.objects.get(deps.bucket, data.key));
   if (!object) throw new RejectedInputError(`object ${deps.bucket}/${data.key} no longer exists`, 422);
   const fetchedAt = parseDate(object.metadata['fetched-at']) ?? object.lastModified;
   const forecast = provider.parse(object.bytes, { location, fetchedAt, sample: object.metadata.sample === 'true' });
 
-  const history = await deps.history.append(forecast);
-  const latest = await deps.latest.upsertIfNewer(forecast);
+  const history = await unavailableAs('history store', () => deps.history.append(forecast));
+  const latest = await unavailableAs('latest store', () => deps.latest.upsertIfNewer(forecast));
   const outcome = { key: data.key, locationId: location.id, issuedAt: forecast.issuedAt, latest, history };
   log.info('forecast stored', { ...outcome });
   return outcome;
+}
+
+/** A store's failure as a 503 that names the store: retried, and readable in a dead letter. */
+async function unavailableAs<T>(store: string, operation: () => Promise<T>): Promise<T> {
+  try {
+    return await operation();
+  } catch (error) {
+    if (error instanceof RejectedInputError) throw error;
+    throw Object.assign(new Error(`the ${store} is unavailable: ${errorMessage(error)}`, { cause: error }), { status: 503 });
+  }
 }
 
 function parseDate(text: string | undefined): Date | null {

@@ -3,11 +3,7 @@
 // size. It reads objects only — upstream manifests, the platform's own and the app's — and never
 // talks to a cluster. Requests are what the scheduler reserves; a container without requests
 // reserves nothing, and that is what it counts as.
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { parseAllDocuments } from 'yaml';
 import type { Profile } from '../bootstrap/plan.ts';
-import { versions } from '../versions.ts';
 
 export interface Requests {
   cpuMillis: number;
@@ -175,43 +171,9 @@ export function knativeServiceLines(component: string, objects: readonly ObjectL
     });
 }
 
-interface UpstreamIndex {
-  files: { component: string; version: string; file: string; path: string; optional: boolean }[];
-}
-
-/** Which upstream components each profile installs, at the pinned versions, and which optional files it adds (as the bootstrap plan does). */
-export function upstreamSelection(profile: Profile): { component: string; version: string; optional: string[] }[] {
-  const knative = versions.knativeServing.version;
-  const kafka = [
-    { component: 'eventing-kafka-broker', version: versions.eventingKafkaBroker.version, optional: [] },
-    { component: 'strimzi', version: versions.strimzi.version, optional: [] },
-  ];
-  const eventingOptional = profile === 'small' ? [versions.knativeEventing.assets.inMemoryChannel.file, versions.knativeEventing.assets.mtChannelBroker.file] : [];
-  return [
-    { component: 'knative-serving', version: knative, optional: [] },
-    { component: 'net-kourier', version: versions.netKourier.version, optional: [] },
-    { component: 'knative-eventing', version: versions.knativeEventing.version, optional: eventingOptional },
-    ...(profile === 'default' ? kafka : []),
-    { component: 'percona-psmdb-operator', version: versions.perconaMongodb.version, optional: [] },
-    { component: 'zalando-postgres-operator', version: versions.zalandoPostgres.version, optional: [] },
-  ];
-}
-
-/** The workloads of the pinned upstream manifests a profile applies, read from a directory laid out as `<component>/<version>/<file>` with an index.json. */
-export function upstreamLines(dir: string, profile: Profile): BudgetLine[] {
-  const index = JSON.parse(readFileSync(join(dir, 'index.json'), 'utf8')) as UpstreamIndex;
-  return upstreamSelection(profile).flatMap(({ component, version, optional }) => {
-    const files = index.files.filter((f) => f.component === component && f.version.replace(/^v/, '') === version && (!f.optional || optional.includes(f.file)));
-    if (files.length === 0) throw new Error(`${dir} has no manifests of ${component} ${version}, the pinned version`);
-    const missing = optional.filter((file) => !files.some((f) => f.file === file));
-    if (missing.length) throw new Error(`${dir} lacks ${missing.join(', ')} of ${component} ${version}`);
-    return files.flatMap((f) => {
-      const path = join(dir, f.path);
-      if (!existsSync(path)) throw new Error(`${path} is listed in index.json but absent`);
-      const objects = parseAllDocuments(readFileSync(path, 'utf8')).map((d) => d.toJS() as ObjectLike);
-      return workloadLines(component, objects);
-    });
-  });
+/** The workloads of upstream manifest files (as the bootstrap applies them: adjusted, see platform/bootstrap/upstream-adjustments.ts). */
+export function upstreamLines(files: readonly { component: string; objects: readonly ObjectLike[] }[]): BudgetLine[] {
+  return files.flatMap((f) => workloadLines(f.component, f.objects));
 }
 
 const cpu = (millis: number) => `${(millis / 1000).toFixed(2)} CPU`;

@@ -1,0 +1,110 @@
+// One function as one file: esbuild bundles the function's definition with the container entry
+// point (functions/lib/runtime/main.ts `runFunction`, services from the environment) into an
+// ES module for Node 24. Nothing is installed in the image besides this file.
+//
+// What the dependencies need at run time, checked when this was written (esbuild 0.28.2):
+//   - No dependency is native or reads its own files at run time in the cluster path; PGlite
+//     (WebAssembly + data files) is only for the embedded dev runtime, and a bundle that pulls
+//     it in is refused.
+//   - mongodb requires kerberos, snappy, @mongodb-js/zstd, mongodb-client-encryption,
+//     @aws-sdk/credential-providers and gcp-metadata only when a connection string asks for those
+//     features, inside try/catch; pg requires pg-native only through `pg.native`. They stay
+//     unresolved (`optionalModules`); any other unresolved module fails the build.
+// It never writes to the checkout: the bundle comes back as bytes.
+import { builtinModules } from 'node:module';
+import { relative } from 'node:path';
+import { build, type Metafile } from 'esbuild';
+
+/** Modules left out on purpose, with why; a bundle may leave these (and Node's built-ins) unresolved. */
+export const optionalModules: Readonly<Record<string, string>> = {
+  kerberos: 'mongodb: GSSAPI authentication, unused',
+  snappy: 'mongodb: snappy wire compression, not enabled',
+  '@mongodb-js/zstd': 'mongodb: zstd wire compression, not enabled',
+  'mongodb-client-encryption': 'mongodb: client-side field encryption, unused',
+  '@aws-sdk/credential-providers': 'mongodb: AWS IAM authentication, unused',
+  'gcp-metadata': 'mongodb: GCP workload identity, unused',
+  'pg-native': 'pg: libpq bindings, only through pg.native, unused',
+};
+
+/** Packages that must never reach a cluster image. */
+const forbiddenPackages = ['@electric-sql/pglite'];
+
+export interface BundleOptions {
+  /** The repository root (handlers are relative to it). */
+  root: string;
+  name: string;
+  /** The function's handler module, as in the app definition (`functions/<name>/index.ts`). */
+  handler: string;
+}
+
+export interface FunctionBundle {
+  name: string;
+  /** The ES module, `/app/<name>.mjs` in the image. */
+  code: Buffer;
+  /** Source files the bundle was built from, relative to the root (node_modules included). */
+  inputs: string[];
+  /** Optional modules the bundle leaves unresolved (keys of `optionalModules`). */
+  optional: string[];
+}
+
+export async function bundleFunction(options: BundleOptions): Promise<FunctionBundle> {
+  const entry = [
+    `import definition from './${options.handler}';`,
+    `import { runFunction } from './functions/lib/runtime/main.ts';`,
+    `await runFunction(${JSON.stringify(options.name)}, definition);`,
+  ].join('\n');
+  const result = await build({
+    stdin: { contents: entry, resolveDir: options.root, sourcefile: `${options.name}.entry.ts`, loader: 'ts' },
+    absWorkingDir: options.root,
+    bundle: true,
+    platform: 'node',
+    target: 'node24',
+    format: 'esm',
+    // CommonJS dependencies call require() for Node's modules; an ES module has none of its own.
+    banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
+    // Readable stack traces: whitespace and syntax are minified, names are kept.
+    minifyWhitespace: true,
+    minifySyntax: true,
+    keepNames: true,
+    legalComments: 'none',
+    charset: 'utf8',
+    sourcemap: false,
+    metafile: true,
+    write: false,
+    outfile: `${options.name}.mjs`,
+    logLevel: 'silent',
+  });
+  const [output] = result.outputFiles;
+  if (!output) throw new Error(`esbuild produced no output for ${options.name}`);
+  const inputs = Object.keys(result.metafile.inputs)
+    .filter((path) => !path.startsWith('<stdin>'))
+    .map((path) => relative(options.root, `${options.root}/${path}`))
+    .sort();
+  const forbidden = inputs.filter((path) => forbiddenPackages.some((pkg) => path.includes(`node_modules/${pkg}/`)));
+  if (forbidden.length) {
+    throw new Error(`the ${options.name} bundle includes ${forbidden[0]}: the embedded dev services must not reach a cluster image; import them from platform/local only`);
+  }
+  const optional = unresolvedModules(result.metafile);
+  const unexpected = optional.filter((name) => !(name in optionalModules));
+  if (unexpected.length) {
+    throw new Error(
+      `the ${options.name} bundle leaves ${unexpected.join(', ')} unresolved: install it, or if it is optional add it with the reason to optionalModules in platform/images/function-bundle.ts`,
+    );
+  }
+  return { name: options.name, code: Buffer.from(output.contents), inputs, optional };
+}
+
+/** Modules the output still imports or requires that are not Node's own. */
+function unresolvedModules(metafile: Metafile): string[] {
+  const builtins = new Set(builtinModules);
+  const names = new Set<string>();
+  for (const output of Object.values(metafile.outputs)) {
+    for (const item of output.imports) {
+      if (!item.external) continue;
+      const bare = item.path.replace(/^node:/, '');
+      if (builtins.has(bare) || builtins.has(bare.split('/')[0] ?? '')) continue;
+      names.add(item.path);
+    }
+  }
+  return [...names].sort();
+}

@@ -30,6 +30,12 @@ export const serverVersions = {
    * 15, and the app's SQL needs nothing newer.
    */
   postgres: { major: 15, binDir: '/usr/lib/postgresql/15/bin' },
+  /**
+   * The CNCF distribution registry v3.1.2 (the project behind the `registry` image that the
+   * microk8s and minikube registry addons run), for pushing function images; plain
+   * `go install` of its cmd/registry works with the module proxy here.
+   */
+  registry: { module: 'github.com/distribution/distribution/v3', version: 'v3.1.2' },
 } as const;
 
 export type ServerName = keyof typeof serverVersions;

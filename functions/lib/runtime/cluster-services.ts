@@ -2,16 +2,13 @@
 // rendering sets: MinIO credentials, the MongoDB URL, the Zalando-generated Postgres secret
 // (PGHOST/PGUSER/PGPASSWORD/PGDATABASE), K_SINK from the SinkBinding, the OIDC settings.
 // Each client is created on first use and shared by every request of the process.
-import { MongoClient } from 'mongodb';
-import pg from 'pg';
-import { createTokenVerifier } from '../auth/token-verifier.ts';
+// The client libraries (MongoDB, Postgres, MinIO, jose) are imported on first use too: a
+// function loads only those of the services it uses, which is most of its start time.
 import { httpEventSink } from '../events/event-sink.ts';
 import { PostgresAuditStore } from '../storage/audit-store.ts';
 import { FilesystemObjectStore } from '../storage/filesystem-object-store.ts';
 import { PostgresHistoryStore } from '../storage/history-store.ts';
 import { PostgresLatestStore } from '../storage/latest-store.ts';
-import { MinioObjectStore } from '../storage/minio-object-store.ts';
-import { MongoLatestStore } from '../storage/mongo-latest-store.ts';
 import { migrate, pgPoolClient, type SqlClient } from '../storage/sql.ts';
 import type { Logger } from './log.ts';
 import { once, requireEnv, type Services } from './services.ts';
@@ -24,6 +21,7 @@ export function clusterServices(env: Readonly<Record<string, string | undefined>
   const closers: (() => Promise<void>)[] = [];
 
   const sql = once(async (): Promise<SqlClient> => {
+    const { default: pg } = await import('pg');
     // Zalando's operator serves TLS with a self-signed certificate. node-postgres reads
     // sslmode=require as verify-full, so "require" here means: encrypt, do not verify.
     const mode = env.PGSSLMODE ?? 'require';
@@ -46,6 +44,7 @@ export function clusterServices(env: Readonly<Record<string, string | undefined>
   });
 
   const mongo = once(async () => {
+    const { MongoClient } = await import('mongodb');
     const client = new MongoClient(requireEnv(env, 'MONGODB_URL'), { serverSelectionTimeoutMS: 5_000 });
     await client.connect();
     closers.push(() => client.close());
@@ -55,19 +54,21 @@ export function clusterServices(env: Readonly<Record<string, string | undefined>
   return {
     env,
     log,
-    objectStore: once(async () =>
-      env.OBJECT_STORE_DIR
-        ? new FilesystemObjectStore(env.OBJECT_STORE_DIR)
-        : new MinioObjectStore({ endpoint: requireEnv(env, 'MINIO_ENDPOINT'), accessKey: requireEnv(env, 'MINIO_ACCESS_KEY'), secretKey: requireEnv(env, 'MINIO_SECRET_KEY') }),
-    ),
-    latestStore: once(async () =>
-      (env.LATEST_STORE ?? 'mongodb') === 'postgres' ? new PostgresLatestStore(await sql()) : new MongoLatestStore(await mongo(), env.MONGODB_COLLECTION ?? 'latest'),
-    ),
+    objectStore: once(async () => {
+      if (env.OBJECT_STORE_DIR) return new FilesystemObjectStore(env.OBJECT_STORE_DIR);
+      const { MinioObjectStore } = await import('../storage/minio-object-store.ts');
+      return new MinioObjectStore({ endpoint: requireEnv(env, 'MINIO_ENDPOINT'), accessKey: requireEnv(env, 'MINIO_ACCESS_KEY'), secretKey: requireEnv(env, 'MINIO_SECRET_KEY') });
+    }),
+    latestStore: once(async () => {
+      if ((env.LATEST_STORE ?? 'mongodb') === 'postgres') return new PostgresLatestStore(await sql());
+      const { MongoLatestStore } = await import('../storage/mongo-latest-store.ts');
+      return new MongoLatestStore(await mongo(), env.MONGODB_COLLECTION ?? 'latest');
+    }),
     historyStore: once(async () => new PostgresHistoryStore(await sql())),
     auditStore: once(async () => new PostgresAuditStore(await sql())),
     eventSink: once(async () => httpEventSink(requireEnv(env, 'K_SINK'))),
     tokenVerifier: once(async () =>
-      createTokenVerifier({
+      (await import('../auth/token-verifier.ts')).createTokenVerifier({
         issuer: requireEnv(env, 'OIDC_ISSUER'),
         audience: requireEnv(env, 'OIDC_AUDIENCE'),
         jwksUrl: env.OIDC_JWKS_URL ?? `${requireEnv(env, 'OIDC_ISSUER')}/protocol/openid-connect/certs`,

@@ -184,6 +184,34 @@ describe('LocalBroker', () => {
     expect(await files('pending', 'parse')).toEqual([]);
   });
 
+  it('keeps a burst waiting on disk: never more than maxConcurrentDeliveries requests to subscribers at once', async () => {
+    let active = 0;
+    let peak = 0;
+    const received: string[] = [];
+    const slow = createServer((req, res) => {
+      active++;
+      peak = Math.max(peak, active);
+      received.push(String(req.headers['ce-id']));
+      req.resume();
+      setTimeout(() => {
+        active--;
+        res.writeHead(202).end();
+      }, 5);
+    });
+    await new Promise<void>((resolve) => slow.listen(0, '127.0.0.1', resolve));
+    cleanups.push(() => new Promise<void>((resolve) => slow.close(() => resolve())));
+    const url = `http://127.0.0.1:${(slow.address() as AddressInfo).port}`;
+    const broker = new LocalBroker({ triggers: [{ name: 'parse', filter: { type: eventTypes.objectCreated }, subscriberUrl: () => url, delivery }], dir, log, maxConcurrentDeliveries: 4 });
+    await broker.start();
+    cleanups.push(() => broker.stop());
+    const ids = Array.from({ length: 100 }, (_, i) => `burst-${i}`);
+    await Promise.all(ids.map((id) => broker.publish(objectCreated(id))));
+    await broker.idle();
+    expect(received.sort()).toEqual([...ids].sort());
+    expect(peak).toBe(4);
+    expect(await files('pending', 'parse')).toEqual([]);
+  });
+
   it('refuses at the ingress what is not a CloudEvent', async () => {
     const broker = await startBroker([]);
     const notAnEvent = await fetch(broker.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });

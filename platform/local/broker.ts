@@ -13,6 +13,7 @@ import { CloudEvent, decodeCloudEvent, DeliveryError, isCloudEventRequest, postC
 import type { Logger } from '../../functions/lib/runtime/log.ts';
 import type { DeliverySpec } from '../app-definition.ts';
 import { closeServer } from './close-server.ts';
+import { concurrencyLimit } from './concurrency-limit.ts';
 
 export interface BrokerTrigger {
   name: string;
@@ -41,12 +42,21 @@ export class LocalBroker {
   private server: Server | undefined;
   private inFlight = new Set<Promise<void>>();
   private stopped = false;
+  /** Bounds the requests to subscribers in flight; the rest wait, persisted, for a slot. */
+  private readonly slot: <T>(operation: () => Promise<T>) => Promise<T>;
   url = '';
 
-  constructor(options: { triggers: readonly BrokerTrigger[]; dir: string; log: Logger }) {
+  constructor(options: {
+    triggers: readonly BrokerTrigger[];
+    dir: string;
+    log: Logger;
+    /** Requests to subscribers in flight at once, across triggers. @default 16 */
+    maxConcurrentDeliveries?: number;
+  }) {
     this.triggers = options.triggers;
     this.dir = options.dir;
     this.log = options.log;
+    this.slot = concurrencyLimit(options.maxConcurrentDeliveries ?? 16);
   }
 
   /** Listen on a loopback port; `url` is the ingress (what functions get as K_SINK). */
@@ -150,7 +160,7 @@ export class LocalBroker {
       attempts = attempt + 1;
       try {
         if (!url) throw new DeliveryError(`subscriber of trigger ${trigger.name} is not running`, 503);
-        response = await postCloudEvent(url, event, 60_000);
+        response = await this.slot(() => postCloudEvent(url, event, 60_000));
       } catch (error) {
         last = error instanceof DeliveryError ? error : new DeliveryError(errorMessage(error), null);
         this.log.warn('delivery failed', { trigger: trigger.name, type: event.type, id: event.id, attempt: attempt + 1, status: last.status, reason: last.message });

@@ -10,6 +10,7 @@ import { encodeS3Key, type MinioNotification } from '../../functions/lib/events/
 import type { Logger } from '../../functions/lib/runtime/log.ts';
 import { retry } from '../../functions/lib/runtime/retry.ts';
 import type { CreatedObject } from '../../functions/lib/storage/filesystem-object-store.ts';
+import { concurrencyLimit } from './concurrency-limit.ts';
 
 export function minioNotification(object: CreatedObject, now = new Date()): MinioNotification {
   const userMetadata: Record<string, string> = { 'content-type': object.contentType };
@@ -43,10 +44,14 @@ export class MinioNotifier {
   /** minio-events' URL, known once it runs; the webhook auth token MinIO would send. */
   target: { url: string; authToken: string } | undefined;
   private inFlight = new Set<Promise<void>>();
+  /** Bounds the requests to the target in flight, as MinIO's queue store sends a few at a time. */
+  private readonly slot: <T>(operation: () => Promise<T>) => Promise<T>;
 
-  constructor(queueDir: string, log: Logger) {
+  /** @param maxConcurrentSends requests to minio-events at once. @default 8 */
+  constructor(queueDir: string, log: Logger, maxConcurrentSends = 8) {
     this.queueDir = queueDir;
     this.log = log;
+    this.slot = concurrencyLimit(maxConcurrentSends);
   }
 
   /** Persist, then send in the background (the writer does not wait, as with MinIO). */
@@ -79,21 +84,24 @@ export class MinioNotifier {
   private async send(file: string): Promise<void> {
     const body = await readFile(file, 'utf8');
     try {
-      await retry({ attempts: 8, baseDelayMs: 250, maxDelayMs: 5_000 }, async () => {
-        if (!this.target) throw new Error('minio-events is not running yet');
-        const response = await fetch(this.target.url, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json', authorization: `Bearer ${this.target.authToken}` },
-          body,
-          signal: AbortSignal.timeout(10_000),
-        });
-        if (!response.ok) throw new Error(`minio-events answered ${response.status}: ${(await response.text()).slice(0, 300)}`);
-      });
+      await retry({ attempts: 8, baseDelayMs: 250, maxDelayMs: 5_000 }, () => this.slot(() => this.post(body)));
       await rm(file, { force: true });
     } catch (error) {
       // Left in the queue directory: the next start sends it again, as MinIO would.
       this.log.error('notification not delivered; kept for the next start', { file, reason: errorMessage(error) });
     }
+  }
+
+  private async post(body: string): Promise<void> {
+    if (!this.target) throw new Error('minio-events is not running yet');
+    const response = await fetch(this.target.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${this.target.authToken}` },
+      body,
+      signal: AbortSignal.timeout(10_000),
+    });
+    if (!response.ok) throw new Error(`minio-events answered ${response.status}: ${(await response.text()).slice(0, 300)}`);
+    await response.body?.cancel();
   }
 }
 

@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { buildPlan, describePlan, waves, type Plan } from './plan.ts';
+import { buildPlan as build, describePlan, waves, type Plan, type PlanOptions, type Profile, type Target } from './plan.ts';
+import { upstreamFilesFor } from './upstream-manifests.ts';
+
+const buildPlan = (target: Target, profile: Profile, extra: Partial<PlanOptions> = {}) => build({ target, profile, namespace: 'knative-forecast', ...extra });
 
 const ids = (plan: Plan) => plan.steps.map((s) => s.id);
 const waveOf = (plan: Plan, id: string) => waves(plan).findIndex((w) => w.some((s) => s.id === id));
@@ -9,9 +12,11 @@ describe('bootstrap plan', () => {
     const plan = buildPlan(target, 'default');
     expect(waveOf(plan, 'serving-crds')).toBeLessThan(waveOf(plan, 'serving-core'));
     expect(waveOf(plan, 'serving-core')).toBeLessThan(waveOf(plan, 'kourier'));
-    expect(waveOf(plan, 'kourier')).toBeLessThan(waveOf(plan, 'serving-config'));
+    expect(waveOf(plan, 'strimzi')).toBeLessThan(waveOf(plan, 'kafka'));
     expect(waveOf(plan, 'kafka')).toBeLessThan(waveOf(plan, 'broker'));
-    for (const dependency of ['serving-config', 'broker', 'mongodb', 'postgres', 'minio', 'oauth2-proxy', 'images']) {
+    expect(waveOf(plan, 'eventing-core')).toBeLessThan(waveOf(plan, 'broker'));
+    expect(waveOf(plan, 'namespace')).toBeLessThan(waveOf(plan, 'mongodb-operator'));
+    for (const dependency of ['kourier', 'broker', 'mongodb', 'postgres', 'minio', 'buckets', 'oauth2-proxy', 'images']) {
       expect(waveOf(plan, dependency)).toBeLessThan(waveOf(plan, 'app'));
     }
     expect(ids(plan).at(-1)).toBe('edge');
@@ -20,7 +25,9 @@ describe('bootstrap plan', () => {
   it('installs independent components in parallel', () => {
     const plan = buildPlan('minikube', 'default');
     const second = waves(plan)[1]?.map((s) => s.id) ?? [];
-    expect(second).toEqual(expect.arrayContaining(['addons', 'serving-crds', 'eventing-crds', 'strimzi', 'mongodb-operator', 'postgres-operator']));
+    expect(second).toEqual(expect.arrayContaining(['addons', 'namespace', 'serving-crds', 'eventing-crds']));
+    const third = waves(plan)[2]?.map((s) => s.id) ?? [];
+    expect(third).toEqual(expect.arrayContaining(['strimzi', 'mongodb-operator', 'postgres-operator', 'serving-core', 'eventing-core', 'minio', 'keycloak', 'images']));
     expect(waves(plan).length).toBeLessThan(plan.steps.length / 2);
   });
 
@@ -32,13 +39,23 @@ describe('bootstrap plan', () => {
   });
 
   it('uses each target’s own add-on commands', () => {
-    const commands = (plan: Plan) => plan.steps.find((s) => s.id === 'addons')?.actions.map((a) => (a.kind === 'cli' ? a.command : ''));
+    const commands = (plan: Plan) => plan.steps.find((s) => s.id === 'addons')?.actions.map((a) => (a.kind === 'cli' ? a.command.join(' ') : ''));
     expect(commands(buildPlan('microk8s', 'default'))).toContain('microk8s enable registry');
     expect(commands(buildPlan('minikube', 'default'))).toContain('minikube addons enable registry');
+    const skipped = buildPlan('minikube', 'default', { skipAddons: true });
+    expect(ids(skipped)).not.toContain('addons');
+    expect(() => waves(skipped)).not.toThrow();
   });
 
   it('is the same plan every time it is built', () => {
     expect(buildPlan('minikube', 'default')).toEqual(buildPlan('minikube', 'default'));
+  });
+
+  it('applies every upstream file of the profile exactly once, and only those', () => {
+    for (const profile of ['default', 'small'] as const) {
+      const applied = buildPlan('minikube', profile).steps.flatMap((s) => s.actions.flatMap((a) => (a.kind === 'apply' && a.objects.from === 'upstream' ? [a.objects.file] : [])));
+      expect([...applied].sort()).toEqual(upstreamFilesFor(profile).map((f) => f.asset.file).sort());
+    }
   });
 
   it('refuses an unknown need and a cycle', () => {
@@ -52,7 +69,8 @@ describe('bootstrap plan', () => {
     const plan = buildPlan('minikube', 'default');
     const text = describePlan(plan);
     for (const step of plan.steps) expect(text).toContain(step.id);
-    expect(text).toMatch(/^bootstrap plan for minikube, default profile: \d+ steps in \d+ waves/);
-    expect(text).toContain('bundle.yaml (server-side)');
+    expect(text).toMatch(/^bootstrap plan for minikube, default profile, namespace knative-forecast: \d+ steps in \d+ waves/);
+    expect(text).toContain('apply   bundle.yaml (server-side dry run, then server-side apply)');
+    expect(text).toContain('wait    service knative-serving/webhook has ready endpoints');
   });
 });

@@ -1,17 +1,45 @@
-// The bootstrap as data: named steps, what each needs, what it does and what "ready" means.
+// The bootstrap as data: named steps, what each needs, what it applies and what "ready" means.
 // `npm run bootstrap -- --dry-run` prints it, tests assert on it, and the runner executes it,
 // starting every step whose needs are met, so independent components install in parallel.
-// Nothing here talks to a cluster.
+// Nothing here talks to a cluster or renders an object: actions name their objects by source
+// (an upstream release file, a part of the platform, the app), resolved at run time.
+import { mongodbCluster } from '../components/mongodb.ts';
+import { postgresCluster, postgresCredentialsSecret } from '../components/postgres.ts';
+import type { ObjectRef } from './cluster-api.ts';
 
 export type Target = 'microk8s' | 'minikube';
 export type Profile = 'default' | 'small';
 
+/** The platform's own objects, by component (platform/bootstrap/inputs.ts renders them). */
+export type PlatformPart = 'namespace' | 'kafka' | 'kafka-broker-config' | 'postgres' | 'mongodb' | 'minio' | 'keycloak' | 'oauth2-proxy' | 'edge';
+
+export type ObjectSource =
+  /** One pinned upstream file, by its release asset name, as adjusted for this platform. */
+  | { from: 'upstream'; file: string }
+  | { from: 'platform'; part: PlatformPart }
+  /** The app on Knative, rendered once the images step knows the image digests. */
+  | { from: 'app' };
+
+export type WaitSpec =
+  | { for: 'crds-established'; of: ObjectSource }
+  | { for: 'workloads-ready'; of: ObjectSource }
+  | { for: 'endpoints-ready'; namespace: string; service: string }
+  /** Every object of these kinds among the source reports Ready=True. */
+  | { for: 'ready-condition'; of: ObjectSource; kinds: readonly string[] }
+  | { for: 'status-field'; ref: ObjectRef; field: string; value: string }
+  | { for: 'exists'; ref: ObjectRef };
+
 export type StepAction =
-  | { kind: 'check'; what: string }
-  | { kind: 'cli'; command: string }
-  | { kind: 'apply'; what: string; serverSide?: boolean }
-  | { kind: 'wait'; what: string }
-  | { kind: 'patch'; what: string };
+  | { kind: 'doctor' }
+  | { kind: 'cli'; command: readonly string[] }
+  | { kind: 'apply'; objects: ObjectSource }
+  | { kind: 'wait'; wait: WaitSpec; timeoutSeconds: number }
+  /** Build the function images and push them to the cluster's registry. */
+  | { kind: 'images' }
+  /** Create the buckets, let anyone read `web`, and point the object notifications at minio-events. */
+  | { kind: 'buckets' }
+  /** Upload the site's build to the `web` bucket. */
+  | { kind: 'site' };
 
 export interface Step {
   id: string;
@@ -23,70 +51,142 @@ export interface Step {
 export interface Plan {
   target: Target;
   profile: Profile;
+  /** The namespace of the app, the operators and their resources. */
+  namespace: string;
   steps: Step[];
 }
 
-const apply = (what: string, serverSide = false): StepAction => ({ kind: 'apply', what, serverSide });
-const wait = (what: string): StepAction => ({ kind: 'wait', what });
+export interface PlanOptions {
+  target: Target;
+  profile: Profile;
+  namespace: string;
+  /** Leave out the add-on commands (the cluster has DNS, storage and a registry already). @default false */
+  skipAddons?: boolean;
+}
 
-export function buildPlan(target: Target, profile: Profile): Plan {
-  const small = profile === 'small';
-  const addons =
-    target === 'microk8s'
-      ? ['microk8s enable dns', 'microk8s enable hostpath-storage', 'microk8s enable registry', 'microk8s enable metallb:10.64.140.43-10.64.140.49']
-      : ['minikube addons enable registry', 'minikube addons enable storage-provisioner'];
-  const steps: Step[] = [
-    { id: 'doctor', title: 'Check the cluster', needs: [], actions: [{ kind: 'check', what: 'Kubernetes ≥ 1.34, CPU and memory, storage class, registry, DNS' }] },
-    { id: 'addons', title: `Enable ${target} add-ons`, needs: ['doctor'], actions: addons.map((command) => ({ kind: 'cli', command })) },
-    { id: 'serving-crds', title: 'Knative Serving CRDs', needs: ['doctor'], actions: [apply('serving-crds.yaml'), wait('CRDs Established')] },
-    { id: 'serving-core', title: 'Knative Serving', needs: ['serving-crds'], actions: [apply('serving-core.yaml'), wait('deployments Available in knative-serving'), wait('webhook endpoints ready')] },
-    { id: 'kourier', title: 'Kourier ingress', needs: ['serving-core'], actions: [apply('kourier.yaml'), wait('deployments Available in kourier-system')] },
+const upstream = (file: string): ObjectSource => ({ from: 'upstream', file });
+const platform = (part: PlatformPart): ObjectSource => ({ from: 'platform', part });
+const apply = (objects: ObjectSource): StepAction => ({ kind: 'apply', objects });
+const wait = (spec: WaitSpec, timeoutSeconds: number): StepAction => ({ kind: 'wait', wait: spec, timeoutSeconds });
+const crds = (of: ObjectSource) => wait({ for: 'crds-established', of }, 120);
+/** Image pulls on a laptop dominate: ten minutes for a workload to roll out. */
+const workloads = (of: ObjectSource) => wait({ for: 'workloads-ready', of }, 600);
+const endpoints = (namespace: string, service: string) => wait({ for: 'endpoints-ready', namespace, service }, 300);
+
+export const addonCommands: Record<Target, readonly (readonly string[])[]> = {
+  microk8s: [
+    ['microk8s', 'enable', 'dns'],
+    ['microk8s', 'enable', 'hostpath-storage'],
+    ['microk8s', 'enable', 'registry'],
+    ['microk8s', 'enable', 'metallb:10.64.140.43-10.64.140.49'],
+  ],
+  minikube: [
+    ['minikube', 'addons', 'enable', 'registry'],
+    ['minikube', 'addons', 'enable', 'storage-provisioner'],
+  ],
+};
+
+/** Knative kinds whose Ready condition says the app is wired. */
+export const appReadyKinds = ['Service', 'Broker', 'Trigger', 'PingSource', 'SinkBinding'] as const;
+
+export function buildPlan(options: PlanOptions): Plan {
+  const { target, profile, namespace } = options;
+  const base = options.skipAddons ? ['namespace'] : ['namespace', 'addons'];
+  const kafkaSteps: Step[] = [
+    { id: 'strimzi', title: 'Strimzi operator', needs: ['namespace'], actions: [apply(upstream('strimzi-cluster-operator-1.2.0.yaml')), crds(upstream('strimzi-cluster-operator-1.2.0.yaml')), workloads(upstream('strimzi-cluster-operator-1.2.0.yaml'))] },
     {
-      id: 'serving-config',
-      title: 'Configure Knative Serving',
-      needs: ['kourier', 'addons'],
+      id: 'kafka',
+      title: 'Kafka (KRaft, one node)',
+      needs: ['strimzi', ...base.slice(1)],
+      actions: [apply(platform('kafka')), wait({ for: 'ready-condition', of: platform('kafka'), kinds: ['Kafka'] }, 900)],
+    },
+    {
+      id: 'broker',
+      title: 'Knative Kafka broker',
+      needs: ['eventing-core', 'kafka'],
       actions: [
-        { kind: 'patch', what: 'config-network ingress-class: kourier.ingress.networking.knative.dev' },
-        { kind: 'patch', what: 'config-domain: sslip.io domain of the ingress address' },
-        { kind: 'patch', what: 'config-deployment registries-skipping-tag-resolving += the cluster registry' },
+        apply(upstream('eventing-kafka-controller.yaml')),
+        crds(upstream('eventing-kafka-controller.yaml')),
+        apply(upstream('eventing-kafka-broker.yaml')),
+        apply(platform('kafka-broker-config')),
+        workloads(upstream('eventing-kafka-controller.yaml')),
+        workloads(upstream('eventing-kafka-broker.yaml')),
+        endpoints('knative-eventing', 'kafka-webhook-eventing'),
       ],
     },
-    { id: 'eventing-crds', title: 'Knative Eventing CRDs', needs: ['doctor'], actions: [apply('eventing-crds.yaml'), wait('CRDs Established')] },
-    { id: 'eventing-core', title: 'Knative Eventing', needs: ['eventing-crds'], actions: [apply('eventing-core.yaml'), wait('deployments Available in knative-eventing'), wait('webhook endpoints ready')] },
-    ...(small
-      ? [{ id: 'broker', title: 'In-memory channel broker (--small)', needs: ['eventing-core'], actions: [apply('in-memory-channel.yaml'), apply('mt-channel-broker.yaml'), wait('deployments Available')] }]
-      : [
-          { id: 'strimzi', title: 'Strimzi operator', needs: ['doctor'], actions: [apply('strimzi-cluster-operator.yaml'), wait('CRDs Established'), wait('operator Available')] },
-          { id: 'kafka', title: 'Kafka (KRaft, one node)', needs: ['strimzi', 'addons'], actions: [apply('KafkaNodePool + Kafka'), wait('Kafka Ready')] },
-          {
-            id: 'broker',
-            title: 'Knative Kafka broker',
-            needs: ['eventing-core', 'kafka'],
-            actions: [apply('eventing-kafka-controller.yaml'), apply('eventing-kafka-broker.yaml'), apply('kafka-broker-config'), wait('deployments Available'), wait('webhook endpoints ready')],
-          },
-        ]),
-    { id: 'mongodb-operator', title: 'Percona MongoDB operator', needs: ['doctor'], actions: [apply('bundle.yaml', true), wait('operator Available')] },
-    { id: 'mongodb', title: 'MongoDB replica set (one member)', needs: ['mongodb-operator', 'addons'], actions: [apply('users Secret + PerconaServerMongoDB'), wait('status ready')] },
-    { id: 'postgres-operator', title: 'Zalando Postgres operator', needs: ['doctor'], actions: [apply('postgres operator manifests'), wait('operator Available')] },
-    { id: 'postgres', title: 'Postgres cluster', needs: ['postgres-operator', 'addons'], actions: [apply('postgresql forecast-db'), wait('status Running'), wait('credentials Secret exists')] },
-    { id: 'minio', title: 'MinIO', needs: ['addons'], actions: [apply('credentials Secret + PVC + Deployment + Service'), wait('Deployment Available'), apply('buckets, web bucket anonymous read, notification')] },
-    { id: 'keycloak', title: 'Keycloak', needs: ['addons'], actions: [apply('realm ConfigMap + admin Secret + Deployment + Service'), wait('realm answers')] },
-    { id: 'oauth2-proxy', title: 'oauth2-proxy', needs: ['keycloak'], actions: [apply('cookie Secret + Deployment + Service'), wait('Deployment Available')] },
-    { id: 'images', title: 'Build and push function images', needs: ['addons'], actions: [{ kind: 'check', what: 'registry reachable' }, apply('function images (by digest)')] },
+  ];
+  const smallBroker: Step = {
+    id: 'broker',
+    title: 'In-memory channel broker (--small)',
+    needs: ['eventing-core'],
+    actions: [apply(upstream('in-memory-channel.yaml')), apply(upstream('mt-channel-broker.yaml')), workloads(upstream('in-memory-channel.yaml')), workloads(upstream('mt-channel-broker.yaml'))],
+  };
+  const zalando = ['postgresql.crd.yaml', 'operatorconfiguration.crd.yaml', 'postgresteam.crd.yaml', 'configmap.yaml', 'operator-service-account-rbac.yaml', 'postgres-operator.yaml', 'api-service.yaml'];
+  const steps: Step[] = [
+    { id: 'doctor', title: 'Check the cluster', needs: [], actions: [{ kind: 'doctor' }] },
+    ...(options.skipAddons ? [] : [{ id: 'addons', title: `Enable ${target} add-ons`, needs: ['doctor'], actions: addonCommands[target].map((command) => ({ kind: 'cli' as const, command })) }]),
+    { id: 'namespace', title: `Namespace ${namespace} and the generated secrets`, needs: ['doctor'], actions: [apply(platform('namespace'))] },
+    { id: 'serving-crds', title: 'Knative Serving CRDs', needs: ['doctor'], actions: [apply(upstream('serving-crds.yaml')), crds(upstream('serving-crds.yaml'))] },
+    {
+      id: 'serving-core',
+      title: 'Knative Serving (ingress class, domain and registry set)',
+      needs: ['serving-crds'],
+      actions: [apply(upstream('serving-core.yaml')), workloads(upstream('serving-core.yaml')), endpoints('knative-serving', 'webhook')],
+    },
+    { id: 'kourier', title: 'Kourier ingress', needs: ['serving-core'], actions: [apply(upstream('kourier.yaml')), workloads(upstream('kourier.yaml'))] },
+    { id: 'eventing-crds', title: 'Knative Eventing CRDs', needs: ['doctor'], actions: [apply(upstream('eventing-crds.yaml')), crds(upstream('eventing-crds.yaml'))] },
+    {
+      id: 'eventing-core',
+      title: 'Knative Eventing',
+      needs: ['eventing-crds'],
+      actions: [apply(upstream('eventing-core.yaml')), workloads(upstream('eventing-core.yaml')), endpoints('knative-eventing', 'eventing-webhook')],
+    },
+    ...(profile === 'small' ? [smallBroker] : kafkaSteps),
+    { id: 'mongodb-operator', title: 'Percona MongoDB operator', needs: ['namespace'], actions: [apply(upstream('bundle.yaml')), crds(upstream('bundle.yaml')), workloads(upstream('bundle.yaml'))] },
+    {
+      id: 'mongodb',
+      title: 'MongoDB replica set (one member)',
+      needs: ['mongodb-operator', ...base.slice(1)],
+      actions: [apply(platform('mongodb')), wait({ for: 'status-field', ref: { apiVersion: 'psmdb.percona.com/v1', kind: 'PerconaServerMongoDB', namespace, name: mongodbCluster.name }, field: 'state', value: 'ready' }, 900)],
+    },
+    {
+      id: 'postgres-operator',
+      title: 'Zalando Postgres operator',
+      needs: ['namespace'],
+      actions: [...zalando.map((f) => apply(upstream(f))), crds(upstream('postgresql.crd.yaml')), workloads(upstream('postgres-operator.yaml'))],
+    },
+    {
+      id: 'postgres',
+      title: 'Postgres cluster',
+      needs: ['postgres-operator', ...base.slice(1)],
+      actions: [
+        apply(platform('postgres')),
+        wait({ for: 'status-field', ref: { apiVersion: 'acid.zalan.do/v1', kind: 'postgresql', namespace, name: postgresCluster.name }, field: 'PostgresClusterStatus', value: 'Running' }, 900),
+        wait({ for: 'exists', ref: { apiVersion: 'v1', kind: 'Secret', namespace, name: postgresCredentialsSecret() } }, 300),
+      ],
+    },
+    { id: 'minio', title: 'MinIO', needs: base, actions: [apply(platform('minio')), workloads(platform('minio'))] },
+    { id: 'buckets', title: 'Buckets, anonymous read of web, notifications to minio-events', needs: ['minio'], actions: [{ kind: 'buckets' }] },
+    { id: 'keycloak', title: 'Keycloak (realm forecast)', needs: base, actions: [apply(platform('keycloak')), workloads(platform('keycloak'))] },
+    { id: 'oauth2-proxy', title: 'oauth2-proxy', needs: ['keycloak'], actions: [apply(platform('oauth2-proxy')), workloads(platform('oauth2-proxy'))] },
+    { id: 'images', title: 'Build and push the function images', needs: base, actions: [{ kind: 'images' }] },
     {
       id: 'app',
       title: 'Deploy the app',
-      needs: ['serving-config', 'broker', 'mongodb', 'postgres', 'minio', 'oauth2-proxy', 'images'],
-      actions: [apply('Knative Services, Broker, Triggers, PingSource, SinkBindings'), wait('Services and Broker Ready')],
+      needs: ['kourier', 'broker', 'mongodb', 'postgres', 'buckets', 'oauth2-proxy', 'images'],
+      actions: [apply({ from: 'app' }), wait({ for: 'ready-condition', of: { from: 'app' }, kinds: appReadyKinds }, 600)],
     },
-    { id: 'site', title: 'Upload the site', needs: ['minio'], actions: [apply('web bucket objects (no-cache HTML, immutable assets)')] },
-    { id: 'edge', title: 'Edge proxy', needs: ['app', 'site', 'oauth2-proxy'], actions: [apply('edge Deployment + Service'), wait('site answers at /')] },
+    { id: 'site', title: 'Upload the site', needs: ['buckets'], actions: [{ kind: 'site' }] },
+    { id: 'edge', title: 'Edge proxy', needs: ['app', 'site', 'oauth2-proxy'], actions: [apply(platform('edge')), workloads(platform('edge'))] },
   ];
-  return { target, profile, steps };
+  return { target, profile, namespace, steps };
 }
 
+/** The steps `npm run deploy` runs on a bootstrapped cluster: the app, its images and the site. */
+export const deploySteps = ['images', 'app', 'site'] as const;
+
 /** Steps in waves: every step of a wave needs only steps of earlier waves. Throws on a cycle or an unknown need. */
-export function waves(plan: Plan): Step[][] {
+export function waves(plan: Pick<Plan, 'steps'>): Step[][] {
   const byId = new Map(plan.steps.map((s) => [s.id, s]));
   for (const step of plan.steps) {
     for (const need of step.needs) if (!byId.has(need)) throw new Error(`step "${step.id}" needs "${need}", which is not in the plan`);
@@ -102,17 +202,49 @@ export function waves(plan: Plan): Step[][] {
   return result;
 }
 
+export function describeSource(source: ObjectSource): string {
+  if (source.from === 'upstream') return source.file;
+  if (source.from === 'platform') return `platform: ${source.part}`;
+  return 'the app (Knative Services, Broker, Triggers, PingSource, SinkBinding)';
+}
+
+export function describeAction(action: StepAction): string {
+  switch (action.kind) {
+    case 'doctor':
+      return 'check   Kubernetes ≥ 1.34, CPU and memory for the profile, a default storage class, DNS';
+    case 'cli':
+      return `run     ${action.command.join(' ')}`;
+    case 'apply':
+      return `apply   ${describeSource(action.objects)} (server-side dry run, then server-side apply)`;
+    case 'images':
+      return 'build   function images, push them to the cluster registry';
+    case 'buckets':
+      return 'minio   buckets, anonymous read of web, notifications';
+    case 'site':
+      return 'upload  web/dist to the web bucket';
+    case 'wait': {
+      const w = action.wait;
+      const what =
+        w.for === 'crds-established' ? `CRDs of ${describeSource(w.of)} Established`
+        : w.for === 'workloads-ready' ? `workloads of ${describeSource(w.of)} ready`
+        : w.for === 'endpoints-ready' ? `service ${w.namespace}/${w.service} has ready endpoints`
+        : w.for === 'ready-condition' ? `${w.kinds.join(', ')} of ${describeSource(w.of)} Ready`
+        : w.for === 'status-field' ? `${w.ref.kind} ${w.ref.name} status.${w.field} = ${w.value}`
+        : `${w.ref.kind} ${w.ref.name} exists`;
+      return `wait    ${what} (up to ${action.timeoutSeconds} s)`;
+    }
+  }
+}
+
 /** The plan as text, one wave per block: what `--dry-run` prints. */
 export function describePlan(plan: Plan): string {
-  const lines = [`bootstrap plan for ${plan.target}, ${plan.profile} profile: ${plan.steps.length} steps in ${waves(plan).length} waves`];
-  waves(plan).forEach((wave, i) => {
+  const all = waves(plan);
+  const lines = [`bootstrap plan for ${plan.target}, ${plan.profile} profile, namespace ${plan.namespace}: ${plan.steps.length} steps in ${all.length} waves`];
+  all.forEach((wave, i) => {
     lines.push('', `wave ${i + 1}${wave.length > 1 ? ` (${wave.length} steps in parallel)` : ''}`);
     for (const step of wave) {
       lines.push(`  ${step.id.padEnd(18)} ${step.title}${step.needs.length ? `  [after ${step.needs.join(', ')}]` : ''}`);
-      for (const action of step.actions) {
-        const text = action.kind === 'cli' ? action.command : action.what;
-        lines.push(`      ${action.kind.padEnd(6)} ${text}${action.kind === 'apply' && action.serverSide ? ' (server-side)' : ''}`);
-      }
+      for (const action of step.actions) lines.push(`      ${describeAction(action)}`);
     }
   });
   return lines.join('\n');

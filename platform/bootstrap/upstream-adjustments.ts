@@ -64,7 +64,7 @@ const replicasOwnedByControllers = new Set(['StatefulSet/kafka-broker-dispatcher
 type Container = { name: string; resources?: { requests?: Record<string, string> } };
 type PodTemplateOwner = { spec: { replicas?: number; template: { spec: { containers: Container[] } } } };
 
-const id = (o: KubeObject) => `${o.kind}/${o.metadata?.name ?? (o.metadata as { generateName?: string } | undefined)?.generateName ?? '?'}`;
+const id = (o: KubeObject) => `${o.kind}/${o.metadata.name ?? o.metadata.generateName ?? '?'}`;
 
 export function adjustUpstreamObjects(component: string, objects: readonly KubeObject[], options: AdjustOptions): { objects: KubeObject[]; adjustments: Adjustment[] } {
   const adjustments: Adjustment[] = [];
@@ -77,7 +77,7 @@ export function adjustUpstreamObjects(component: string, objects: readonly KubeO
   );
   const result: KubeObject[] = [];
   for (const original of objects) {
-    if ((original.metadata as { generateName?: string }).generateName && !original.metadata.name) {
+    if (original.metadata.generateName && !original.metadata.name) {
       note(original, 'left out: objects with generateName cannot be applied (the release runs it as a one-off job)');
       continue;
     }

@@ -89,7 +89,7 @@ describe('adjusting upstream objects', () => {
   });
 
   it('drops generateName objects, aggregated rules and controller-owned replicas, each with a reason', () => {
-    const job: KubeObject = { apiVersion: 'batch/v1', kind: 'Job', metadata: { generateName: 'migrate-' } as KubeObject['metadata'] };
+    const job: KubeObject = { apiVersion: 'batch/v1', kind: 'Job', metadata: { generateName: 'migrate-' } as unknown as KubeObject['metadata'] };
     const aggregated: KubeObject = { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: { name: 'addressable-resolver' }, aggregationRule: {}, rules: [] };
     const hpa: KubeObject = { apiVersion: 'autoscaling/v2', kind: 'HorizontalPodAutoscaler', metadata: { name: 'webhook' }, spec: { scaleTargetRef: { kind: 'Deployment', name: 'webhook' } } };
     const { objects, adjustments } = adjustUpstreamObjects('knative-serving', [job, aggregated, hpa, deployment('webhook', '100m', 1)], { operatorNamespace: namespace });

@@ -4,7 +4,17 @@
 export interface KubeObject {
   apiVersion: string;
   kind: string;
-  metadata: { name: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string> };
+  metadata: {
+    name: string;
+    namespace?: string;
+    labels?: Record<string, string>;
+    annotations?: Record<string, string>;
+    /** Set by the API server; read back by the bootstrap to tell a change from a no-op. */
+    resourceVersion?: string;
+    generation?: number;
+    /** Upstream one-off Jobs use it; the bootstrap leaves them out (apply cannot take it). */
+    generateName?: string;
+  };
   [field: string]: unknown;
 }
 

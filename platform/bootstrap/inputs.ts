@@ -1,0 +1,126 @@
+// Everything the plan's object sources resolve to for one cluster: the pinned upstream files as
+// adjusted (with the platform's settings merged into the upstream ConfigMaps they belong to), the
+// platform's own objects by part, and the app once its images are known. The generated secrets
+// live in the cluster (a Secret in the app's namespace), so a re-run renders the same objects and
+// changes nothing.
+import type { App, FunctionName } from '../app.ts';
+import type { PlatformContext, PlatformSecrets } from '../components/context.ts';
+import { renderEdge } from '../components/edge.ts';
+import { renderKafka } from '../components/kafka.ts';
+import { renderKeycloak } from '../components/keycloak.ts';
+import { renderKnativeConfig } from '../components/knative-config.ts';
+import { renderMinio } from '../components/minio.ts';
+import { renderMongodb } from '../components/mongodb.ts';
+import { renderOauth2Proxy } from '../components/oauth2-proxy.ts';
+import { renderPostgres } from '../components/postgres.ts';
+import { defaultBacking, renderApp } from '../render/app-resources.ts';
+import { partOf, type KubeObject } from '../render/kube-object.ts';
+import type { ObjectRef } from './cluster-api.ts';
+import type { ObjectSource, PlatformPart, Profile } from './plan.ts';
+import type { Adjustment, PreparedFile } from './upstream-adjustments.ts';
+
+/** The Secret holding the secrets generated for this cluster, read back on every re-run. */
+export const generatedSecretsName = 'bootstrap-secrets';
+
+export interface ClusterSettings {
+  app: App;
+  namespace: string;
+  profile: Profile;
+  secrets: PlatformSecrets;
+  /** Where browsers reach the site, e.g. http://forecast.192.168.49.2.sslip.io */
+  publicUrl: string;
+  /** Knative's route domain, e.g. 192.168.49.2.sslip.io */
+  domain: string;
+  /** The registry as the cluster's nodes pull from it (localhost:32000 on microk8s, localhost:5000 on minikube). */
+  registry: string;
+}
+
+export interface BootstrapInputs {
+  settings: ClusterSettings;
+  upstream: ReadonlyMap<string, KubeObject[]>;
+  adjustments: Adjustment[];
+  platform: Readonly<Record<PlatformPart, KubeObject[]>>;
+  app(images: Readonly<Record<FunctionName, string>>): KubeObject[];
+}
+
+export function secretsObject(settings: Pick<ClusterSettings, 'app' | 'namespace' | 'secrets'>): KubeObject {
+  return {
+    apiVersion: 'v1',
+    kind: 'Secret',
+    metadata: { name: generatedSecretsName, namespace: settings.namespace, labels: partOf(settings.app, 'bootstrap') },
+    type: 'Opaque',
+    data: { 'secrets.json': Buffer.from(JSON.stringify(settings.secrets)).toString('base64') },
+  };
+}
+
+/** The secrets a previous run stored, if any. */
+export function secretsFrom(object: KubeObject | undefined): PlatformSecrets | undefined {
+  const encoded = (object?.data as Record<string, string> | undefined)?.['secrets.json'];
+  return encoded ? (JSON.parse(Buffer.from(encoded, 'base64').toString('utf8')) as PlatformSecrets) : undefined;
+}
+
+export const secretsRef = (namespace: string): ObjectRef => ({ apiVersion: 'v1', kind: 'Secret', namespace, name: generatedSecretsName });
+
+/**
+ * Settings the platform keeps in upstream ConfigMaps (Knative's ingress class, domain and
+ * registries) are merged into those ConfigMaps, which are then applied once, by the step that
+ * installs them: applying the same object again from a second step, with fewer keys, would take
+ * the released keys away.
+ */
+function mergeSettings(files: readonly PreparedFile[], settings: readonly KubeObject[], adjustments: Adjustment[]): Map<string, KubeObject[]> {
+  const byFile = new Map(files.map((f) => [f.asset.file, f.objects.map((o) => structuredClone(o))]));
+  for (const setting of settings) {
+    const target = [...byFile.entries()].flatMap(([file, objects]) => objects.map((o) => ({ file, o }))).find(
+      ({ o }) => o.kind === setting.kind && o.metadata.name === setting.metadata.name && o.metadata.namespace === setting.metadata.namespace,
+    );
+    if (!target) throw new Error(`no upstream ${setting.kind} ${setting.metadata.namespace}/${setting.metadata.name} to carry the platform's settings: the pinned release changed`);
+    target.o.data = { ...(target.o.data as Record<string, string> | undefined), ...(setting.data as Record<string, string>) };
+    adjustments.push({ object: `${target.file} ${setting.kind}/${setting.metadata.name}`, change: `data set: ${Object.keys(setting.data as object).join(', ')}` });
+  }
+  return byFile;
+}
+
+export function bootstrapInputs(settings: ClusterSettings, files: readonly PreparedFile[]): BootstrapInputs {
+  const ctx: PlatformContext = { app: settings.app, namespace: settings.namespace, profile: settings.profile, secrets: settings.secrets, publicUrl: settings.publicUrl };
+  const adjustments = files.flatMap((f) => f.adjustments);
+  const upstream = mergeSettings(files, renderKnativeConfig(ctx, { domain: settings.domain, registry: settings.registry }), adjustments);
+  const kafka = settings.profile === 'default' ? renderKafka(ctx) : [];
+  const isBrokerConfig = (o: KubeObject) => o.kind === 'ConfigMap' && o.metadata.name === 'kafka-broker-config';
+  const platform: Record<PlatformPart, KubeObject[]> = {
+    namespace: [{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: settings.namespace, labels: partOf(settings.app, 'app') } }, secretsObject(settings)],
+    kafka: kafka.filter((o) => !isBrokerConfig(o)),
+    'kafka-broker-config': kafka.filter(isBrokerConfig),
+    postgres: renderPostgres(ctx),
+    mongodb: renderMongodb(ctx),
+    minio: renderMinio(ctx),
+    keycloak: renderKeycloak(ctx),
+    'oauth2-proxy': renderOauth2Proxy(ctx),
+    edge: renderEdge(ctx),
+  };
+  return {
+    settings,
+    upstream,
+    adjustments,
+    platform,
+    app: (images) =>
+      renderApp(settings.app, {
+        namespace: settings.namespace,
+        images,
+        broker: settings.profile === 'default' ? 'kafka' : 'in-memory',
+        publicUrl: settings.publicUrl,
+        backing: defaultBacking(settings.app, settings.namespace),
+      }),
+  };
+}
+
+/** The objects of a source; the app's need the images the images step produced. */
+export function objectsOf(inputs: BootstrapInputs, source: ObjectSource, images?: Readonly<Record<FunctionName, string>>): KubeObject[] {
+  if (source.from === 'upstream') {
+    const objects = inputs.upstream.get(source.file);
+    if (!objects) throw new Error(`the plan applies ${source.file}, which is not among this profile's upstream files`);
+    return objects;
+  }
+  if (source.from === 'platform') return inputs.platform[source.part];
+  if (!images) throw new Error('the app is rendered after the images step: no image references yet');
+  return inputs.app(images);
+}

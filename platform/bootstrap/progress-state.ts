@@ -1,0 +1,48 @@
+// Which steps of a bootstrap have completed, kept on this machine between runs so that
+// `--resume` skips them. Keyed by the API server and the plan's shape: a resume against another
+// cluster, target or profile starts from the beginning. Skipping is only a shortcut — every step
+// is idempotent, so running it again would change nothing.
+import { createHash } from 'node:crypto';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { homedir } from 'node:os';
+import { dirname, join } from 'node:path';
+import type { Plan } from './plan.ts';
+
+export interface ProgressState {
+  key: string;
+  done: string[];
+}
+
+export function progressKey(server: string, plan: Plan): string {
+  return `${server} ${plan.target} ${plan.profile} ${plan.namespace} ${plan.steps.map((s) => s.id).join(',')}`;
+}
+
+export function progressFile(server: string, namespace: string): string {
+  const base = process.env.XDG_STATE_HOME || join(homedir(), '.local', 'state');
+  const id = createHash('sha256').update(`${server} ${namespace}`).digest('hex').slice(0, 16);
+  return join(base, 'knative-forecast', `bootstrap-${id}.json`);
+}
+
+export async function readProgress(file: string, key: string): Promise<Set<string>> {
+  const text = await readFile(file, 'utf8').catch(() => undefined);
+  if (!text) return new Set();
+  const state = JSON.parse(text) as ProgressState;
+  return state.key === key ? new Set(state.done) : new Set();
+}
+
+/** Records progress: call with each completed step; writes are serialized. */
+export function progressRecorder(file: string, key: string, initial: ReadonlySet<string>): (step: string) => Promise<void> {
+  const done = new Set(initial);
+  let last: Promise<void> = Promise.resolve();
+  return (step) => {
+    done.add(step);
+    const state: ProgressState = { key, done: [...done] };
+    last = last.then(async () => {
+      await mkdir(dirname(file), { recursive: true });
+      await writeFile(file, `${JSON.stringify(state, null, 2)}\n`);
+    });
+    return last;
+  };
+}
+
+export const forgetProgress = (file: string): Promise<void> => rm(file, { force: true });

@@ -1,0 +1,18 @@
+// Command kube-scheduler is the upstream scheduler of k8s.io/kubernetes, built from this module
+// with the same registrations as cmd/kube-scheduler upstream. In the simulated cluster it is
+// what decides whether a pod fits a fake node.
+package main
+
+import (
+	"os"
+
+	"k8s.io/component-base/cli"
+	_ "k8s.io/component-base/logs/json/register"
+	_ "k8s.io/component-base/metrics/prometheus/clientgo"
+	_ "k8s.io/component-base/metrics/prometheus/version"
+	"k8s.io/kubernetes/cmd/kube-scheduler/app"
+)
+
+func main() {
+	os.Exit(cli.Run(app.NewSchedulerCommand()))
+}

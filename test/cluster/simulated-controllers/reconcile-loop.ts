@@ -1,0 +1,140 @@
+// SIMULATION ONLY: stands in for the Knative, Strimzi, Percona and Zalando controllers, which
+// never run in the simulated cluster (its pods are played by kwok; no container starts). Every
+// half second it lists each kind in kinds.ts and writes the "reconciled" status on any object
+// that lacks it for its current generation, through the status subresource as a controller would;
+// for a Zalando `postgresql` it also creates the credentials Secrets the operator would.
+// Polling rather than watching: a kind's CRD usually arrives after this starts (the bootstrap
+// installs it), and a list of a kind that does not exist yet is a plain 404 to skip.
+// It must never run against a real cluster: it would claim readiness nothing has earned.
+import { randomBytes } from 'node:crypto';
+import { ApiException, CoreV1Api, CustomObjectsApi, KubeConfig, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
+import { postgresCredentialSecrets, simulatedKinds, type CustomObject, type SimulatedKind, type SimulationContext } from './kinds.ts';
+
+export interface SimulatedControllers {
+  /** Objects given a status so far (counting each generation once). */
+  readonly reconciled: number;
+  /** Errors other than "kind not installed", most recent last (at most 20). */
+  readonly errors: readonly string[];
+  stop(): Promise<void>;
+}
+
+export interface SimulatedControllersOptions {
+  /** Time between passes. @default 500 */
+  intervalMs?: number;
+  /** Called with a line for each object reconciled. @default no output */
+  log?: (line: string) => void;
+  /** Called with each error other than "kind not installed". @default kept in `errors` only */
+  onError?: (line: string) => void;
+}
+
+/** A marker label on everything the simulation writes, so no one mistakes it for an operator's work. */
+export const simulatedByLabel = { key: 'simulated-cluster/simulated-by', value: 'simulated-controllers' };
+
+export function startSimulatedControllers(kubeconfigPath: string, options: SimulatedControllersOptions = {}): SimulatedControllers {
+  const kubeConfig = new KubeConfig();
+  kubeConfig.loadFromFile(kubeconfigPath);
+  if (!/^https:\/\/(127\.0\.0\.1|localhost)[:/]/.test(kubeConfig.getCurrentCluster()?.server ?? '')) {
+    throw new Error(`the simulated controllers only run against a loopback API server; ${kubeconfigPath} points at ${kubeConfig.getCurrentCluster()?.server ?? 'nothing'}`);
+  }
+  const custom = kubeConfig.makeApiClient(CustomObjectsApi);
+  const core = kubeConfig.makeApiClient(CoreV1Api);
+  const mergePatch = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
+  const log = options.log ?? (() => undefined);
+  const state = { reconciled: 0, errors: [] as string[], stopped: false };
+  const noteError = (what: string, error: unknown) => {
+    const line = `${what}: ${error instanceof ApiException ? `${error.code} ${JSON.stringify(error.body).slice(0, 300)}` : String(error)}`;
+    state.errors.push(line);
+    state.errors.splice(0, Math.max(0, state.errors.length - 20));
+    options.onError?.(line);
+  };
+
+  async function knativeDomain(): Promise<string> {
+    const configMap = await core.readNamespacedConfigMap({ name: 'config-domain', namespace: 'knative-serving' }).catch(() => undefined);
+    // The key with an empty selector is the default domain; `_example` is upstream's documentation.
+    const domain = Object.entries(configMap?.data ?? {}).find(([key, selector]) => !key.startsWith('_') && selector.trim() === '')?.[0];
+    return domain ?? 'svc.cluster.local';
+  }
+
+  async function reconcile(kind: SimulatedKind, object: CustomObject, context: SimulationContext): Promise<void> {
+    const namespace = object.metadata.namespace ?? 'default';
+    const request = { group: kind.group, version: kind.version, plural: kind.plural, namespace, name: object.metadata.name, body: { status: kind.status(object, context) } };
+    try {
+      await custom.patchNamespacedCustomObjectStatus(request, mergePatch);
+    } catch (error) {
+      // A CRD without a status subresource takes the status on the object itself.
+      if (!(error instanceof ApiException && error.code === 404)) throw error;
+      await custom.patchNamespacedCustomObject(request, mergePatch);
+    }
+    state.reconciled += 1;
+    log(`${kind.kind} ${namespace}/${object.metadata.name} (generation ${object.metadata.generation ?? 1}): status set as if reconciled`);
+  }
+
+  async function ensurePostgresSecrets(object: CustomObject): Promise<void> {
+    const namespace = object.metadata.namespace ?? 'default';
+    for (const secret of postgresCredentialSecrets(object, () => randomBytes(24).toString('base64url'))) {
+      const exists = await core.readNamespacedSecret({ name: secret.name, namespace }).then(() => true, () => false);
+      if (exists) continue;
+      await core.createNamespacedSecret({
+        namespace,
+        body: {
+          metadata: {
+            name: secret.name,
+            labels: { application: 'spilo', 'cluster-name': object.metadata.name, [simulatedByLabel.key]: simulatedByLabel.value },
+            ownerReferences: object.metadata.uid
+              ? [{ apiVersion: 'acid.zalan.do/v1', kind: 'postgresql', name: object.metadata.name, uid: object.metadata.uid }]
+              : undefined,
+          },
+          type: 'Opaque',
+          stringData: { username: secret.username, password: secret.password },
+        },
+      }).catch((error: unknown) => {
+        if (!(error instanceof ApiException && error.code === 409)) throw error;
+      });
+      log(`Secret ${namespace}/${secret.name}: created as the Zalando operator would`);
+    }
+  }
+
+  async function pass(): Promise<void> {
+    const context: SimulationContext = { knativeDomain: await knativeDomain() };
+    for (const kind of simulatedKinds) {
+      let items: CustomObject[];
+      try {
+        const list = (await custom.listClusterCustomObject({ group: kind.group, version: kind.version, plural: kind.plural })) as { items?: CustomObject[] };
+        items = list.items ?? [];
+      } catch (error) {
+        if (error instanceof ApiException && error.code === 404) continue; // CRD not installed (yet)
+        noteError(`list ${kind.plural}.${kind.group}`, error);
+        continue;
+      }
+      for (const object of items) {
+        try {
+          if (kind.kind === 'postgresql') await ensurePostgresSecrets(object);
+          if (!kind.isReconciled(object)) await reconcile(kind, object, context);
+        } catch (error) {
+          noteError(`${kind.kind} ${object.metadata.namespace ?? ''}/${object.metadata.name}`, error);
+        }
+      }
+    }
+  }
+
+  const interval = options.intervalMs ?? 500;
+  const loop = (async () => {
+    while (!state.stopped) {
+      await pass().catch((error: unknown) => noteError('pass', error));
+      await new Promise((resolve) => setTimeout(resolve, interval));
+    }
+  })();
+
+  return {
+    get reconciled() {
+      return state.reconciled;
+    },
+    get errors() {
+      return state.errors;
+    },
+    async stop() {
+      state.stopped = true;
+      await loop;
+    },
+  };
+}

@@ -62,8 +62,8 @@ export async function bundleFunction(options: BundleOptions): Promise<FunctionBu
     format: 'esm',
     // CommonJS dependencies call require() for Node's modules; an ES module has none of its own.
     banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
-    // Readable stack traces: whitespace and syntax are minified, names are kept.
-    minifyWhitespace: true,
+    // Lines and names stay as written: a crash in the cluster logs a readable stack and source
+    // line (with whitespace minified Node would print a 600 kB line). It costs ~120 kB gzipped.
     minifySyntax: true,
     keepNames: true,
     legalComments: 'none',

@@ -1,0 +1,52 @@
+import { mkdir, symlink, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { tempDir } from '../../test/support/fixtures.ts';
+import { app } from '../app.ts';
+import { bundleFunction, optionalModules } from './function-bundle.ts';
+
+const root = join(import.meta.dirname, '../..');
+
+// esbuild takes a few seconds per function on a busy machine.
+describe('function bundles', { timeout: 90_000 }, () => {
+  it('bundle a real function into one ES module, the same bytes every time', async () => {
+    const options = { root, name: 'minio-events', handler: app.functions['minio-events'].handler };
+    const [a, b] = await Promise.all([bundleFunction(options), bundleFunction(options)]);
+    expect(a.code.equals(b.code)).toBe(true);
+    expect(a.code.toString('utf8', 0, 200)).toMatch(/^import \{ createRequire as __createRequire \} from 'node:module';/);
+    expect(a.inputs).toContain('functions/minio-events/index.ts');
+    expect(a.inputs).toContain('functions/lib/runtime/main.ts');
+    expect(a.inputs.some((path) => path.includes('@electric-sql/pglite'))).toBe(false);
+    // What is left out is only what the allow-list explains.
+    for (const name of a.optional) expect(optionalModules).toHaveProperty([name]);
+    expect(a.optional).toContain('pg-native');
+    expect(a.code.toString()).not.toContain(root); // no absolute path of this machine
+  });
+
+  describe('refusals', () => {
+    let scratch: Awaited<ReturnType<typeof tempDir>>;
+    beforeAll(async () => {
+      // A checkout of its own: the real runtime library and node_modules, and two bad handlers.
+      scratch = await tempDir('forecast-bundle-');
+      await mkdir(join(scratch.path, 'functions'), { recursive: true });
+      await symlink(join(root, 'functions/lib'), join(scratch.path, 'functions/lib'));
+      await symlink(join(root, 'node_modules'), join(scratch.path, 'node_modules'));
+      const definition = "export default { deps: async () => ({}), http: async () => ({ status: 204 }) };\n";
+      await mkdir(join(scratch.path, 'functions/embedded'));
+      await writeFile(join(scratch.path, 'functions/embedded/index.ts'), `import { PGlite } from '@electric-sql/pglite';\nexport const db = () => new PGlite();\n${definition}`);
+      await mkdir(join(scratch.path, 'functions/unknown'));
+      // CommonJS, as the optional requires in mongodb and pg are.
+      await writeFile(join(scratch.path, 'functions/unknown/load.cjs'), "try { module.exports = require('left-pad-not-installed'); } catch { module.exports = null; }\n");
+      await writeFile(join(scratch.path, 'functions/unknown/index.ts'), `import leftPad from './load.cjs';\nexport const pad = leftPad;\n${definition}`);
+    });
+    afterAll(() => scratch.remove());
+
+    it('refuse the embedded database in a cluster bundle', async () => {
+      await expect(bundleFunction({ root: scratch.path, name: 'embedded', handler: 'functions/embedded/index.ts' })).rejects.toThrow(/@electric-sql\/pglite.*must not reach a cluster image/);
+    });
+
+    it('refuse a module left unresolved without a reason', async () => {
+      await expect(bundleFunction({ root: scratch.path, name: 'unknown', handler: 'functions/unknown/index.ts' })).rejects.toThrow(/leaves left-pad-not-installed unresolved/);
+    });
+  });
+});

@@ -1,0 +1,172 @@
+// The runner's waits, retries and scheduling, driven over HTTP through the real client by scripted
+// API answers (test/support/scripted-api-server.ts): what a slow or broken cluster looks like, and
+// what the bootstrap then says. test/cluster runs the same runner against a real API server.
+import { afterEach, describe, expect, it } from 'vitest';
+import { app } from '../app.ts';
+import { generateSecrets } from '../components/context.ts';
+import type { KubeObject } from '../render/kube-object.ts';
+import { startScriptedApiServer, status, type ScriptedApiServer } from '../../test/support/scripted-api-server.ts';
+import { clusterApi, type ClusterApi } from './cluster-api.ts';
+import type { BootstrapInputs } from './inputs.ts';
+import type { Plan, Step } from './plan.ts';
+import { BootstrapError, runPlan, type BootstrapEvent, type StepHooks } from './runner.ts';
+
+const crd: KubeObject = { apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition', metadata: { name: 'widgets.demo.dev' }, spec: {} };
+const deployment: KubeObject = { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'web', namespace: 'demo' }, spec: { replicas: 1 } };
+const crdPath = '/apis/apiextensions.k8s.io/v1/customresourcedefinitions/widgets.demo.dev';
+const deploymentPath = '/apis/apps/v1/namespaces/demo/deployments/web';
+
+function inputsWith(files: Record<string, KubeObject[]>): BootstrapInputs {
+  const none: KubeObject[] = [];
+  return {
+    settings: { app, namespace: 'demo', profile: 'small', secrets: generateSecrets(), publicUrl: 'http://forecast.127.0.0.1.sslip.io', domain: '127.0.0.1.sslip.io', registry: 'localhost:5000' },
+    upstream: new Map(Object.entries(files)),
+    adjustments: [],
+    platform: { namespace: none, kafka: none, 'kafka-broker-config': none, postgres: none, mongodb: none, minio: none, keycloak: none, 'oauth2-proxy': none, edge: none },
+    app: () => none,
+  };
+}
+
+const plan = (steps: Step[]): Plan => ({ target: 'minikube', profile: 'small', namespace: 'demo', steps });
+const hooks = (overrides: Partial<StepHooks> = {}): StepHooks => ({
+  doctor: async () => {},
+  runCli: async () => {},
+  images: async () => ({}) as never,
+  buckets: async () => {},
+  site: async () => {},
+  ...overrides,
+});
+const withVersion = (o: KubeObject, resourceVersion: string, status?: object): KubeObject => ({ ...o, metadata: { ...o.metadata, resourceVersion }, ...(status ? { status } : {}) });
+const fastRetries = { attempts: 3, baseDelayMs: 5 };
+
+let server: ScriptedApiServer | undefined;
+afterEach(async () => {
+  await server?.close();
+  server = undefined;
+});
+
+describe('waits', () => {
+  it('waits for a CRD to become Established, reporting each state it sees', async () => {
+    server = await startScriptedApiServer({
+      [`PATCH ${crdPath}`]: [{ body: withVersion(crd, '1') }],
+      [`GET ${crdPath}`]: [
+        status(404, 'NotFound', 'customresourcedefinitions "widgets.demo.dev" not found'),
+        { body: withVersion(crd, '1') },
+        { body: withVersion(crd, '2', { conditions: [{ type: 'Established', status: 'False', reason: 'Installing', message: 'the initial names have not been accepted' }] }) },
+        { body: withVersion(crd, '3', { conditions: [{ type: 'Established', status: 'True', reason: 'InitialNamesAccepted' }] }) },
+      ],
+    });
+    const events: BootstrapEvent[] = [];
+    const summary = await runPlan({
+      plan: plan([{ id: 'crds', title: 'CRDs', needs: [], actions: [{ kind: 'apply', objects: { from: 'upstream', file: 'demo-crds.yaml' } }, { kind: 'wait', wait: { for: 'crds-established', of: { from: 'upstream', file: 'demo-crds.yaml' } }, timeoutSeconds: 10 }] }]),
+      api: clusterApi(server.kc, fastRetries),
+      inputs: inputsWith({ 'demo-crds.yaml': [crd] }),
+      hooks: hooks(),
+      onEvent: (e) => events.push(e),
+      pollMs: 20,
+    });
+    const progress = events.flatMap((e) => (e.type === 'step-progress' ? [e.detail] : []));
+    expect(progress).toContain('1 of 1 CRDs not Established: widgets.demo.dev no status yet');
+    expect(progress).toContain('1 of 1 CRDs not Established: widgets.demo.dev Established=False (Installing: the initial names have not been accepted)');
+    expect(progress.at(-1)).toBe('1 CRDs Established');
+    expect(summary).toMatchObject({ changed: 1, unchanged: 0 });
+    // The dry run came first, then the apply, both server-side with the project's field manager.
+    const patches = server.requests.filter((r) => r.method === 'PATCH');
+    expect(patches.map((r) => r.query.get('dryRun'))).toEqual(['All', null]);
+    expect(patches.every((r) => r.query.get('fieldManager') === 'knative-forecast' && r.query.get('force') === 'false')).toBe(true);
+  });
+
+  it('a rollout that never completes times out, naming what it waited for, what it saw and how to resume', async () => {
+    const stuck = withVersion(deployment, '5', { observedGeneration: 1, availableReplicas: 0, conditions: [{ type: 'Available', status: 'False', reason: 'MinimumReplicasUnavailable', message: 'Deployment does not have minimum availability.' }] });
+    server = await startScriptedApiServer({ [`GET ${deploymentPath}`]: [{ body: { ...stuck, metadata: { ...stuck.metadata, generation: 1 } } }] });
+    const error = await runPlan({
+      plan: plan([{ id: 'web', title: 'Web', needs: [], actions: [{ kind: 'wait', wait: { for: 'workloads-ready', of: { from: 'upstream', file: 'web.yaml' } }, timeoutSeconds: 600 }] }]),
+      api: clusterApi(server.kc, fastRetries),
+      inputs: inputsWith({ 'web.yaml': [deployment] }),
+      hooks: hooks(),
+      timeoutScale: 0.0005,
+      pollMs: 20,
+    }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(BootstrapError);
+    expect((error as BootstrapError).step).toBe('web');
+    expect((error as Error).message).toMatch(/^step "web" failed: timed out after 0 s waiting for workloads of web.yaml ready; last seen: 1 of 1 workloads not ready: Deployment demo\/web: 0\/1 ready, 0\/1 updated Available=False \(MinimumReplicasUnavailable/);
+    expect((error as Error).message).toContain('resume with: npm run bootstrap -- --resume');
+  });
+});
+
+describe('applying', () => {
+  const applyStep: Step = { id: 'web', title: 'Web', needs: [], actions: [{ kind: 'apply', objects: { from: 'upstream', file: 'web.yaml' } }] };
+  const webhookRefusal = status(500, 'InternalError', 'Internal error occurred: failed calling webhook "webhook.serving.knative.dev": failed to call webhook: Post "https://webhook.knative-serving.svc:443/defaulting?timeout=10s": dial tcp 10.0.0.5:443: connect: connection refused');
+
+  it('a webhook that refuses every time: retried, then the API server’s message is shown and nothing of the step is applied', async () => {
+    server = await startScriptedApiServer({ [`PATCH ${deploymentPath}`]: [webhookRefusal] });
+    const error = await runPlan({ plan: plan([applyStep]), api: clusterApi(server.kc, fastRetries), inputs: inputsWith({ 'web.yaml': [deployment] }), hooks: hooks() }).catch((e: unknown) => e);
+    expect((error as Error).message).toContain('the API server refused 1 of 1 objects in the dry run, so none of this step was applied');
+    expect((error as Error).message).toContain('Deployment demo/web: Internal error occurred: failed calling webhook "webhook.serving.knative.dev"');
+    const patches = server.requests.filter((r) => r.method === 'PATCH');
+    expect(patches.length).toBe(3);
+    expect(patches.every((r) => r.query.get('dryRun') === 'All')).toBe(true);
+  });
+
+  it('a webhook that comes up during the retries: the step completes', async () => {
+    server = await startScriptedApiServer({
+      [`PATCH ${deploymentPath}`]: [webhookRefusal, { body: withVersion(deployment, '8') }],
+      [`GET ${deploymentPath}`]: [{ body: withVersion(deployment, '7') }],
+    });
+    const summary = await runPlan({ plan: plan([applyStep]), api: clusterApi(server.kc, fastRetries), inputs: inputsWith({ 'web.yaml': [deployment] }), hooks: hooks() });
+    expect(summary).toMatchObject({ changed: 1, unchanged: 0 });
+  });
+
+  it('a schema or CEL refusal is not retried: it is the answer', async () => {
+    server = await startScriptedApiServer({ [`PATCH ${deploymentPath}`]: [status(422, 'Invalid', 'Deployment.apps "web" is invalid: spec.replicas: Invalid value: -1: must be greater than or equal to 0')] });
+    const error = await runPlan({ plan: plan([applyStep]), api: clusterApi(server.kc, fastRetries), inputs: inputsWith({ 'web.yaml': [deployment] }), hooks: hooks() }).catch((e: unknown) => e);
+    expect((error as Error).message).toContain('spec.replicas: Invalid value: -1');
+    expect(server.requests.filter((r) => r.method === 'PATCH').length).toBe(1);
+  });
+
+  it('re-applying an object the server leaves as it was counts as unchanged', async () => {
+    server = await startScriptedApiServer({ [`PATCH ${deploymentPath}`]: [{ body: withVersion(deployment, '7') }], [`GET ${deploymentPath}`]: [{ body: withVersion(deployment, '7') }] });
+    const summary = await runPlan({ plan: plan([applyStep]), api: clusterApi(server.kc, fastRetries), inputs: inputsWith({ 'web.yaml': [deployment] }), hooks: hooks() });
+    expect(summary).toMatchObject({ changed: 0, unchanged: 1 });
+  });
+});
+
+describe('scheduling', () => {
+  const cli = (id: string, needs: string[] = []): Step => ({ id, title: id, needs, actions: [{ kind: 'cli', command: [id] }] });
+  // These steps only run commands: nothing may reach for the API.
+  const api = { server: 'none' } as ClusterApi;
+
+  it('starts independent steps together, and starts nothing new after a failure', async () => {
+    const events: string[] = [];
+    const delays: Record<string, number> = { a: 10, b: 80, c: 1 };
+    const error = await runPlan({
+      plan: plan([cli('a'), cli('b'), cli('c', ['b'])]),
+      api,
+      inputs: inputsWith({}),
+      hooks: hooks({
+        runCli: async ([id]) => {
+          await new Promise((resolve) => setTimeout(resolve, delays[id!]));
+          if (id === 'a') throw new Error('add-on failed');
+        },
+      }),
+      onEvent: (e) => events.push(`${e.type} ${e.step}`),
+    }).catch((e: unknown) => e);
+    expect((error as BootstrapError).step).toBe('a');
+    expect(events.indexOf('step-started b')).toBeGreaterThanOrEqual(0);
+    expect(events.indexOf('step-started b')).toBeLessThan(events.indexOf('step-failed a'));
+    expect(events).toContain('step-finished b');
+    expect(events).not.toContain('step-started c');
+  });
+
+  it('a resumed run skips the steps done before and runs the rest in order', async () => {
+    const ran: string[] = [];
+    await runPlan({
+      plan: plan([cli('a'), cli('b', ['a']), cli('c', ['b'])]),
+      api,
+      inputs: inputsWith({}),
+      hooks: hooks({ runCli: async ([id]) => void ran.push(id!) }),
+      done: new Set(['a']),
+    });
+    expect(ran).toEqual(['b', 'c']);
+  });
+});

@@ -144,6 +144,11 @@ export const versions = {
   edgeNginx: { version: '1.29.5', image: 'docker.io/nginxinc/nginx-unprivileged:1.29.5-alpine' },
   /** oauth2-proxy v7.15.3. */
   oauth2Proxy: { version: '7.15.3', image: 'quay.io/oauth2-proxy/oauth2-proxy:v7.15.3' },
+  /**
+   * The cluster the GitHub Actions workflow (.github/workflows/cluster.yml) starts: minikube
+   * v1.37.0, whose default Kubernetes is 1.34.0, the minimum Knative 1.23 accepts.
+   */
+  ciMinikube: { version: 'v1.37.0', kubernetes: 'v1.34.0' },
   /** Function images run on Node 24 (faas runtimes need ≥ 22; Node 20 is end-of-life). */
   nodeRuntime: { major: 24 },
   /**

@@ -114,3 +114,8 @@ function readStat(pid: number): { state: string; startTicks: number } | undefine
   if (state === undefined || !Number.isFinite(startTicks)) return undefined;
   return { state, startTicks };
 }
+
+/** A line of progress on stderr, where vitest and the CLI both show it as it happens. */
+export function say(line: string): void {
+  process.stderr.write(`[cluster] ${line}\n`);
+}

@@ -14,13 +14,12 @@ import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
-import { progress } from '../integration/servers/cache.ts';
 import { installClusterBinaries, type ClusterBinaries } from './build.ts';
 import { certificatePaths, createCertificates } from './certificates.ts';
 import { readState, removeState, writeState, type ClusterState, type ClusterTimings } from './cluster-state.ts';
 import { httpsOk, startControlPlane, writeAdminKubeconfig } from './control-plane.ts';
 import { createFakeNodes, fakeNodesReady, startKwok, type ClusterProfile } from './fake-nodes.ts';
-import { isRunning, launch, logTail, residentBytes, sleep, stopProcess, waitFor, type ClusterProcess } from './processes.ts';
+import { isRunning, launch, logTail, residentBytes, say, sleep, stopProcess, waitFor, type ClusterProcess } from './processes.ts';
 
 export type { ClusterProfile } from './fake-nodes.ts';
 export { clusterProfiles, nodeShapes } from './fake-nodes.ts';
@@ -74,11 +73,11 @@ export async function startSimulatedCluster(options: SimulatedClusterOptions = {
       if (problems.length === 0 && previous.profile === profile) {
         const kubeconfigPath = options.kubeconfigPath ?? previous.kubeconfigPath;
         if (kubeconfigPath !== previous.kubeconfigPath) await writeAdminKubeconfig(kubeconfigPath, previous.apiServerUrl, certificatePaths(join(previous.dataDir, 'pki')));
-        progress(`simulated cluster: reusing the running ${profile} cluster at ${previous.apiServerUrl}`);
+        say(`simulated cluster: reusing the running ${profile} cluster at ${previous.apiServerUrl}`);
         return handle({ ...previous, kubeconfigPath }, binaries, true, options.stateDir, false);
       }
       const why = problems.length > 0 ? problems.join('; ') : `it runs profile ${previous.profile}, ${profile} was asked for`;
-      progress(`simulated cluster: replacing the one recorded in ${options.stateDir} (${why})`);
+      say(`simulated cluster: replacing the one recorded in ${options.stateDir} (${why})`);
       await teardown(previous, options.stateDir);
     }
   }
@@ -98,7 +97,7 @@ export async function startSimulatedCluster(options: SimulatedClusterOptions = {
     const firstStart = performance.now();
     const certs = await createCertificates(join(dataDir, 'pki'));
     const controlPlane = await startControlPlane(binaries, certs, dataDir, (p) => started.push(p));
-    progress(`simulated cluster: kube-apiserver /readyz after ${(controlPlane.readyzAfterMs / 1000).toFixed(1)} s`);
+    say(`simulated cluster: kube-apiserver /readyz after ${(controlPlane.readyzAfterMs / 1000).toFixed(1)} s`);
     await mkdir(dirname(kubeconfigPath), { recursive: true });
     await writeAdminKubeconfig(kubeconfigPath, controlPlane.apiServerUrl, certs);
     const componentKubeconfig = join(dataDir, 'components.kubeconfig');
@@ -121,7 +120,7 @@ export async function startSimulatedCluster(options: SimulatedClusterOptions = {
       if (!isRunning(p)) throw new Error(`${p.name} exited during start; its last output (${p.logFile}):\n${await logTail(p)}`);
     }
     const timings = { readyzAfterMs: controlPlane.readyzAfterMs, nodesReadyAfterMs: Math.round(performance.now() - firstStart) };
-    progress(`simulated cluster: ${profile} node Ready after ${(timings.nodesReadyAfterMs / 1000).toFixed(1)} s; kubeconfig ${kubeconfigPath}`);
+    say(`simulated cluster: ${profile} node Ready after ${(timings.nodesReadyAfterMs / 1000).toFixed(1)} s; kubeconfig ${kubeconfigPath}`);
 
     const state: ClusterState = {
       format: 1, profile, apiServerUrl: controlPlane.apiServerUrl, kubeconfigPath, dataDir, processes: started,

@@ -186,6 +186,27 @@ describe('serveFunction', () => {
 describe('restrictServices', () => {
   const services = { ...unusedServices(), objectStore: () => Promise.resolve('the store' as never) };
 
+  it('closes once a request in flight is answered, without waiting out its keep-alive connection', async () => {
+    let release = () => {};
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const slow = defineFunction<null>({
+      deps: async () => null,
+      async http() {
+        await held;
+        return json(200, { done: true });
+      },
+    });
+    const fn = await serveFunction(slow, { name: 'slow', services: unusedServices(), log });
+    const answer = fetch(fn.url, { headers: { connection: 'keep-alive' } });
+    while ((await new Promise<number>((resolve) => fn.server.getConnections((_e, n) => resolve(n)))) === 0) await new Promise((resolve) => setTimeout(resolve, 5));
+    const closed = fn.close();
+    release();
+    expect((await answer).status).toBe(200);
+    // Without the cut, close() waits for keepAliveTimeout (65 s), past this test's timeout.
+    await closed;
+    expect(fn.server.listening).toBe(false);
+  });
+
   it('hands out declared services, env and log', async () => {
     const restricted = restrictServices(services, 'parse-forecast', ['objectStore']);
     expect(await restricted.objectStore()).toBe('the store');

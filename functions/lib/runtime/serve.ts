@@ -35,7 +35,15 @@ const defaultMaxBodyBytes = 256 * 1024;
 
 export async function serveFunction(definition: AnyFunctionDefinition, options: ServeOptions): Promise<RunningFunction> {
   const handle = await createRequestHandler(definition, options);
-  const server = createServer((req, res) => void handle(req, res));
+  let closing = false;
+  const server = createServer((req, res) => {
+    // A request in flight when close() was called keeps its keep-alive connection open after
+    // its response, holding the close for keepAliveTimeout (65 s): cut it once the response is out.
+    res.once('finish', () => {
+      if (closing) setImmediate(() => server.closeIdleConnections());
+    });
+    void handle(req, res);
+  });
   server.keepAliveTimeout = 65_000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -48,6 +56,7 @@ export async function serveFunction(definition: AnyFunctionDefinition, options: 
     server,
     close: () =>
       new Promise<void>((resolve) => {
+        closing = true;
         server.close(() => resolve());
         server.closeIdleConnections();
       }),

@@ -80,7 +80,8 @@ async function alternate(function_: string, bare: string): Promise<{ fn: LoadRes
   return { fn: summary(fnRounds), bare: summary(bareRounds) };
 }
 
-async function measureWith(storeName: string, latest: LatestStore, history: HistoryStore, env: Record<string, string>): Promise<Figure[]> {
+/** `targeted`: the issue's targets apply to this variant (the function itself, not the dev database). */
+async function measureWith(storeName: string, latest: LatestStore, history: HistoryStore, env: Record<string, string>, targeted: boolean): Promise<Figure[]> {
   const running: RunningFunction = await serveFunction(getForecast, { name: 'get-forecast', services: apiServices(env, latest, history), log: createLogger({}, { level: 'silent' }) });
   const sample = await fetch(running.url + path);
   if (sample.status !== 200) throw new Error(`get-forecast answered ${sample.status}: ${await sample.text()}`);
@@ -92,8 +93,8 @@ async function measureWith(storeName: string, latest: LatestStore, history: Hist
     if (fn.failures + floor.failures > 0) throw new Error(`${fn.failures + floor.failures} requests failed under load`);
     const baselineName = `bare node:http, same ${body.byteLength} bytes`;
     return [
-      { name: `requests/s, ${storeName}`, unit: 'req/s', measured: fn.requestsPerSecond, baselineName, baseline: floor.requestsPerSecond, target: { op: '≥', value: 0.8, on: 'ratio' } },
-      { name: `p99 latency, ${storeName}`, unit: 'ms', measured: fn.p99Ms, baselineName, baseline: floor.p99Ms, target: { op: '≤', value: 2, on: 'ratio' } },
+      { name: `requests/s, ${storeName}`, unit: 'req/s', measured: fn.requestsPerSecond, baselineName, baseline: floor.requestsPerSecond, ...(targeted ? { target: { op: '≥', value: 0.8, on: 'ratio' } as const } : {}) },
+      { name: `p99 latency, ${storeName}`, unit: 'ms', measured: fn.p99Ms, baselineName, baseline: floor.p99Ms, ...(targeted ? { target: { op: '≤', value: 2, on: 'ratio' } as const } : {}) },
       { name: `p50 latency, ${storeName}`, unit: 'ms', measured: fn.p50Ms, baselineName, baseline: floor.p50Ms },
     ];
   } finally {
@@ -119,7 +120,7 @@ export const apiBenchmark: Benchmark = {
     const history = new PostgresHistoryStore(db);
 
     try {
-      const figures = [...(await measureWith('memory store', memory, history, env)), ...(await measureWith('PGlite store', pgliteLatest, history, env))];
+      const figures = [...(await measureWith('memory store', memory, history, env, true)), ...(await measureWith('PGlite store', pgliteLatest, history, env, false))];
       return {
         figures,
         notes: [

@@ -108,6 +108,11 @@ export class LocalBroker {
     while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
   }
 
+  /** Start no more delivery attempts; what is not delivered stays pending on disk. */
+  stopDelivering(): void {
+    this.stopped = true;
+  }
+
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.server) await closeServer(this.server);
@@ -155,6 +160,7 @@ export class LocalBroker {
       if (attempt > 0) {
         const delay = backoffPolicy === 'exponential' ? baseMs * 2 ** (attempt - 1) : baseMs * attempt;
         await new Promise((resolve) => setTimeout(resolve, delay));
+        if (this.stopped) break;
       }
       const url = trigger.subscriberUrl();
       attempts = attempt + 1;

@@ -44,6 +44,7 @@ export class MinioNotifier {
   /** minio-events' URL, known once it runs; the webhook auth token MinIO would send. */
   target: { url: string; authToken: string } | undefined;
   private inFlight = new Set<Promise<void>>();
+  private stopped = false;
   /** Bounds the requests to the target in flight, as MinIO's queue store sends a few at a time. */
   private readonly slot: <T>(operation: () => Promise<T>) => Promise<T>;
 
@@ -68,6 +69,11 @@ export class MinioNotifier {
     for (const f of files) this.track(this.send(join(this.queueDir, f)));
   }
 
+  /** Send nothing more; what was not delivered stays in the queue directory for the next start. */
+  stop(): void {
+    this.stopped = true;
+  }
+
   pending(): number {
     return this.inFlight.size;
   }
@@ -84,7 +90,8 @@ export class MinioNotifier {
   private async send(file: string): Promise<void> {
     const body = await readFile(file, 'utf8');
     try {
-      await retry({ attempts: 8, baseDelayMs: 250, maxDelayMs: 5_000 }, () => this.slot(() => this.post(body)));
+      const retryable = () => !this.stopped;
+      await retry({ attempts: 8, baseDelayMs: 250, maxDelayMs: 5_000, retryable }, () => this.slot(() => this.post(body)));
       await rm(file, { force: true });
     } catch (error) {
       // Left in the queue directory: the next start sends it again, as MinIO would.
@@ -93,6 +100,7 @@ export class MinioNotifier {
   }
 
   private async post(body: string): Promise<void> {
+    if (this.stopped) throw new Error('the notifier is stopping');
     if (!this.target) throw new Error('minio-events is not running yet');
     const response = await fetch(this.target.url, {
       method: 'POST',

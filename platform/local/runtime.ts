@@ -139,6 +139,13 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       running.set(name, fn);
       closers.push(() => fn.close());
     }
+    // Stopping starts here (closers run last first): deliveries and notifications stop before
+    // the functions close, so what is in flight stays queued on disk for the next start instead
+    // of spending its retries on closed ports and ending as a dead letter.
+    closers.push(async () => {
+      broker.stopDelivering();
+      notifier.stop();
+    });
     await broker.replayPending();
     if (notifyVia) notifier.target = { url: running.get(notifyVia)?.url ?? '', authToken: webhookToken };
     await notifier.replayPending();

@@ -3,16 +3,19 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tempDir } from '../../test/support/fixtures.ts';
 import { app } from '../app.ts';
-import { bundleFunction, optionalModules } from './function-bundle.ts';
+import { bundleFunction, bundleFunctions, optionalModules } from './function-bundle.ts';
 
 const root = join(import.meta.dirname, '../..');
 
 // esbuild takes a few seconds per function on a busy machine.
 describe('function bundles', { timeout: 90_000 }, () => {
-  it('bundle a real function into one ES module, the same bytes every time', async () => {
-    const options = { root, name: 'minio-events', handler: app.functions['minio-events'].handler };
-    const [a, b] = await Promise.all([bundleFunction(options), bundleFunction(options)]);
-    expect(a.code.equals(b.code)).toBe(true);
+  it('bundle a real function into one ES module, the same bytes alone or built with others', async () => {
+    const entry = (name: 'minio-events' | 'get-forecast') => ({ name, handler: app.functions[name].handler });
+    const [a, [other, b]] = await Promise.all([bundleFunction({ root, ...entry('minio-events') }), bundleFunctions(root, [entry('get-forecast'), entry('minio-events')])]);
+    expect(b?.name).toBe('minio-events');
+    expect(a.code.equals(b!.code)).toBe(true);
+    expect(other?.inputs).toContain('functions/get-forecast/index.ts');
+    expect(a.inputs).not.toContain('functions/get-forecast/index.ts');
     expect(a.code.toString('utf8', 0, 200)).toMatch(/^import \{ createRequire as __createRequire \} from 'node:module';/);
     expect(a.inputs).toContain('functions/minio-events/index.ts');
     expect(a.inputs).toContain('functions/lib/runtime/main.ts');

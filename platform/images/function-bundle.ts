@@ -29,9 +29,7 @@ export const optionalModules: Readonly<Record<string, string>> = {
 /** Packages that must never reach a cluster image. */
 const forbiddenPackages = ['@electric-sql/pglite'];
 
-export interface BundleOptions {
-  /** The repository root (handlers are relative to it). */
-  root: string;
+export interface FunctionEntry {
   name: string;
   /** The function's handler module, as in the app definition (`functions/<name>/index.ts`). */
   handler: string;
@@ -47,16 +45,38 @@ export interface FunctionBundle {
   optional: string[];
 }
 
-export async function bundleFunction(options: BundleOptions): Promise<FunctionBundle> {
-  const entry = [
-    `import definition from './${options.handler}';`,
-    `import { runFunction } from './functions/lib/runtime/main.ts';`,
-    `await runFunction(${JSON.stringify(options.name)}, definition);`,
-  ].join('\n');
+const entryNamespace = 'function-entry';
+
+/**
+ * Bundle several functions in one esbuild run: the shared library is parsed once. Each output is
+ * a separate file with no shared chunk, and is byte for byte what bundling that function alone
+ * gives, so which functions are built together never changes a digest.
+ */
+export async function bundleFunctions(root: string, entries: readonly FunctionEntry[]): Promise<FunctionBundle[]> {
+  const handlers = new Map(entries.map((e) => [e.name, e.handler]));
   const result = await build({
-    stdin: { contents: entry, resolveDir: options.root, sourcefile: `${options.name}.entry.ts`, loader: 'ts' },
-    absWorkingDir: options.root,
+    entryPoints: entries.map((e) => ({ in: `${entryNamespace}:${e.name}`, out: e.name })),
+    plugins: [
+      {
+        // The container entry point of each function, generated rather than kept as files.
+        name: 'function-entries',
+        setup(on) {
+          on.onResolve({ filter: new RegExp(`^${entryNamespace}:`) }, (args) => ({ path: args.path.slice(entryNamespace.length + 1), namespace: entryNamespace }));
+          on.onLoad({ filter: /.*/, namespace: entryNamespace }, (args) => ({
+            contents: [
+              `import definition from './${handlers.get(args.path) ?? ''}';`,
+              `import { runFunction } from './functions/lib/runtime/main.ts';`,
+              `await runFunction(${JSON.stringify(args.path)}, definition);`,
+            ].join('\n'),
+            resolveDir: root,
+            loader: 'ts',
+          }));
+        },
+      },
+    ],
+    absWorkingDir: root,
     bundle: true,
+    splitting: false,
     platform: 'node',
     target: 'node24',
     format: 'esm',
@@ -71,40 +91,49 @@ export async function bundleFunction(options: BundleOptions): Promise<FunctionBu
     sourcemap: false,
     metafile: true,
     write: false,
-    outfile: `${options.name}.mjs`,
+    outdir: 'bundles', // a name only: nothing is written
+    outExtension: { '.js': '.mjs' },
     logLevel: 'silent',
   });
-  const [output] = result.outputFiles;
-  if (!output) throw new Error(`esbuild produced no output for ${options.name}`);
-  const inputs = Object.keys(result.metafile.inputs)
-    .filter((path) => !path.startsWith('<stdin>'))
-    .map((path) => relative(options.root, `${options.root}/${path}`))
-    .sort();
-  const forbidden = inputs.filter((path) => forbiddenPackages.some((pkg) => path.includes(`node_modules/${pkg}/`)));
-  if (forbidden.length) {
-    throw new Error(`the ${options.name} bundle includes ${forbidden[0]}: the embedded dev services must not reach a cluster image; import them from platform/local only`);
-  }
-  const optional = unresolvedModules(result.metafile);
-  const unexpected = optional.filter((name) => !(name in optionalModules));
-  if (unexpected.length) {
-    throw new Error(
-      `the ${options.name} bundle leaves ${unexpected.join(', ')} unresolved: install it, or if it is optional add it with the reason to optionalModules in platform/images/function-bundle.ts`,
-    );
-  }
-  return { name: options.name, code: Buffer.from(output.contents), inputs, optional };
+  return entries.map((entry) => {
+    const path = `bundles/${entry.name}.mjs`;
+    const output = result.outputFiles.find((file) => relative(root, file.path) === path);
+    const meta = result.metafile.outputs[path];
+    if (!output || !meta) throw new Error(`esbuild produced no ${path} for ${entry.name}`);
+    const inputs = Object.keys(meta.inputs)
+      .filter((input) => !input.startsWith(`${entryNamespace}:`))
+      .sort();
+    const forbidden = inputs.filter((input) => forbiddenPackages.some((pkg) => input.includes(`node_modules/${pkg}/`)));
+    if (forbidden.length) {
+      throw new Error(`the ${entry.name} bundle includes ${forbidden[0]}: the embedded dev services must not reach a cluster image; import them from platform/local only`);
+    }
+    const optional = unresolvedModules(meta.imports);
+    const unexpected = optional.filter((name) => !(name in optionalModules));
+    if (unexpected.length) {
+      throw new Error(
+        `the ${entry.name} bundle leaves ${unexpected.join(', ')} unresolved: install it, or if it is optional add it with the reason to optionalModules in platform/images/function-bundle.ts`,
+      );
+    }
+    return { name: entry.name, code: Buffer.from(output.contents), inputs, optional };
+  });
+}
+
+/** One function's bundle (see bundleFunctions). */
+export async function bundleFunction(options: FunctionEntry & { root: string }): Promise<FunctionBundle> {
+  const [bundle] = await bundleFunctions(options.root, [options]);
+  if (!bundle) throw new Error(`no bundle for ${options.name}`);
+  return bundle;
 }
 
 /** Modules the output still imports or requires that are not Node's own. */
-function unresolvedModules(metafile: Metafile): string[] {
+function unresolvedModules(imports: Metafile['outputs'][string]['imports']): string[] {
   const builtins = new Set(builtinModules);
   const names = new Set<string>();
-  for (const output of Object.values(metafile.outputs)) {
-    for (const item of output.imports) {
-      if (!item.external) continue;
-      const bare = item.path.replace(/^node:/, '');
-      if (builtins.has(bare) || builtins.has(bare.split('/')[0] ?? '')) continue;
-      names.add(item.path);
-    }
+  for (const item of imports) {
+    if (!item.external) continue;
+    const bare = item.path.replace(/^node:/, '');
+    if (builtins.has(bare) || builtins.has(bare.split('/')[0] ?? '')) continue;
+    names.add(item.path);
   }
   return [...names].sort();
 }

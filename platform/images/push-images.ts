@@ -7,7 +7,7 @@
 import { join } from 'node:path';
 import { versions } from '../versions.ts';
 import { prepareBase } from './base-image.ts';
-import { bundleFunction } from './function-bundle.ts';
+import { bundleFunctions } from './function-bundle.ts';
 import { assembleFunctionImage, type FunctionImage } from './function-image.ts';
 import { formatImageReference, isLoopbackRegistry, parseImageReference } from './image-reference.ts';
 import { platformOf, type Digest, type Platform } from './oci-image.ts';
@@ -81,7 +81,10 @@ export async function pushFunctionImages<Name extends string>(options: PushImage
 
   const names = Object.keys(options.functions) as Name[];
   // Bundling does not need the registry: start it while the base is being prepared.
-  const bundling = Promise.all(names.map((name) => bundleFunction({ root, name, handler: options.functions[name].handler })));
+  const bundling = bundleFunctions(
+    root,
+    names.map((name) => ({ name, handler: options.functions[name].handler })),
+  );
   bundling.catch(() => {}); // awaited below; a failure must not surface twice
   const [resolved, sourceUrl] = await Promise.all([
     prepareBase({ base, target, source, copyRepository: `${appName}/node-base`, platform }),

@@ -95,7 +95,6 @@ async function run(session: Session, only?: ReadonlySet<string>): Promise<void> 
   if (firstRun && command === 'bootstrap') {
     console.log(`admin password (shown once; kept in Secret ${session.plan.namespace}/bootstrap-secrets): ${session.inputs.settings.secrets.adminPassword}`);
   }
-  if (session.target === 'minikube') console.log('on minikube, keep `minikube tunnel` running so the edge Service gets its address');
 }
 
 await runMain(async () => {

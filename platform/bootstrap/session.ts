@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import type * as k8s from '@kubernetes/client-node';
 import { app as defaultApp, type App, type FunctionName } from '../app.ts';
 import { generateSecrets, type PlatformSecrets } from '../components/context.ts';
+import { edgeNodePort } from '../components/edge.ts';
 import { buildAndPushImages, type ImagesEvent } from '../images/push-images.ts';
 import { knativeServiceLines, operandLines, sum, upstreamLines, workloadLines, type Requests } from '../render/budget.ts';
 import { taggedImages } from '../render/app-resources.ts';
@@ -89,7 +90,7 @@ export async function openSession(options: SessionOptions): Promise<Session> {
   const stored = secretsFrom(await api.read(secretsRef(namespace)));
   const secrets: PlatformSecrets = stored ?? generateSecrets();
   const domain = `${node}.sslip.io`;
-  const settings: ClusterSettings = { app, namespace, profile: options.profile, secrets, domain, publicUrl: `http://forecast.${domain}`, registry: registry.pull };
+  const settings: ClusterSettings = { app, namespace, profile: options.profile, secrets, domain, publicUrl: `http://forecast.${domain}:${edgeNodePort}`, registry: registry.pull };
   const files = await preparedUpstreamFiles(options.manifests, options.profile, { operatorNamespace: namespace });
   const inputs = bootstrapInputs(settings, files);
   const plan = buildPlan({ target, profile: options.profile, namespace, ...(options.skipAddons ? { skipAddons: true } : {}) });

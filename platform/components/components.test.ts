@@ -12,7 +12,7 @@ import { operandLines, sum, workloadLines } from '../render/budget.ts';
 import type { KubeObject } from '../render/kube-object.ts';
 import { coreProblems, crdProblems, isCoreKind, sharedSchemas } from '../../test/support/schemas.ts';
 import { generateSecrets, type PlatformContext } from './context.ts';
-import { hashedAssetPathPattern, renderEdge, renderEdgeConfig, siteFallbackPattern } from './edge.ts';
+import { edgeNodePort, hashedAssetPathPattern, renderEdge, renderEdgeConfig, siteFallbackPattern } from './edge.ts';
 import { renderKafka } from './kafka.ts';
 import { keycloakIssuer, renderKeycloak } from './keycloak.ts';
 import { renderKnativeConfig } from './knative-config.ts';
@@ -184,7 +184,7 @@ describe('edge proxy', () => {
     expect(() => renderEdgeConfig({ app: { ...app, routes: { ...app.routes, '/raw/': { bucket: 'forecasts' } } }, namespace: 'x' })).toThrow(/not anonymous-readable/);
   });
 
-  it('run unprivileged on a read-only root filesystem, behind a LoadBalancer on port 80', () => {
+  it('run unprivileged on a read-only root filesystem, behind a LoadBalancer on port 80 and a fixed node port', () => {
     const objects = renderEdge(ctx());
     const deployment = objects.find((o) => o.kind === 'Deployment') as unknown as {
       spec: { template: { metadata: { annotations: Record<string, string> }; spec: { securityContext: { runAsNonRoot: boolean }; containers: { args: string[]; readinessProbe: object; securityContext: { readOnlyRootFilesystem: boolean; capabilities: { drop: string[] } } }[] } } };
@@ -197,7 +197,7 @@ describe('edge proxy', () => {
     expect(container?.args).toContain('/etc/nginx/edge/nginx.conf');
     const service = objects.find((o) => o.kind === 'Service') as unknown as { spec: { type: string; ports: { port: number; targetPort: string }[] } };
     expect(service.spec.type).toBe('LoadBalancer');
-    expect(service.spec.ports).toEqual([{ name: 'http', port: 80, targetPort: 'http' }]);
+    expect(service.spec.ports).toEqual([{ name: 'http', port: 80, targetPort: 'http', nodePort: edgeNodePort }]);
     // A changed config rolls the pod: nginx reads it at start only.
     const changed = renderEdge({ ...ctx(), app: { ...app, routes: { ...app.routes, '/status/': { function: 'get-forecast' } } } }).find((o) => o.kind === 'Deployment') as unknown as typeof deployment;
     expect(changed.spec.template.metadata.annotations).not.toEqual(deployment.spec.template.metadata.annotations);

@@ -27,6 +27,9 @@ export interface EdgeOptions {
 }
 
 /** Paths a bucket route answers with index.html: `/`, and any path whose last segment has no extension. */
+/** The node port the edge answers on, on every node: the public URL is http://forecast.<node-ip>.sslip.io:30080 */
+export const edgeNodePort = 30080;
+
 export const siteFallbackPattern = '^(?:.*/)?[^/.]*$';
 
 /**
@@ -246,8 +249,10 @@ export function renderEdge(ctx: PlatformContext, options: EdgeOptions = {}): Kub
     { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'edge', namespace: ctx.namespace, labels }, data: { 'nginx.conf': config } },
     ...objects.map((o): KubeObject => {
       if (o.kind === 'Service') {
-        // The one public entry point: minikube tunnel or microk8s' metallb gives it an address.
-        return { ...o, spec: { ...(o.spec as object), type: 'LoadBalancer', ports: [{ name: 'http', port: 80, targetPort: 'http' }] } };
+        // The one public entry point: on a fixed node port of every node (what the public URL
+        // names, with no tunnel needed), and on port 80 of a LoadBalancer address where the
+        // cluster has one (minikube tunnel, microk8s' metallb).
+        return { ...o, spec: { ...(o.spec as object), type: 'LoadBalancer', ports: [{ name: 'http', port: 80, targetPort: 'http', nodePort: edgeNodePort }] } };
       }
       // nginx reads its config at start only: a changed config rolls the pod.
       const spec = o.spec as { template: { metadata: Record<string, unknown> } };

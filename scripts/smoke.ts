@@ -1,0 +1,40 @@
+#!/usr/bin/env tsx
+// npm run smoke -- --url http://forecast.<node-ip>.sslip.io:30080 --password <admin password>
+// Browses a deployed site the way a visitor and the admin do, in Chromium: the list shows every
+// location, the API answers, the admin signs in through oauth2-proxy and Keycloak and presses
+// Reload now, which must be accepted. The GitHub Actions workflow runs it after the bootstrap.
+import { argv } from 'zx';
+import { chromium } from 'playwright-core';
+import { app } from '../platform/app.ts';
+import { defaultLocations } from '../platform/locations.ts';
+import { fail, runMain } from './lib/cli.ts';
+
+await runMain(async () => {
+  const url = String(argv.url ?? '').replace(/\/$/, '');
+  const password = String(argv.password ?? process.env.ADMIN_PASSWORD ?? '');
+  if (!url || !password) fail('--url and --password (or ADMIN_PASSWORD) are required', 'npm run smoke -- --url http://forecast.192.168.49.2.sslip.io:30080 --password …');
+  const api = (await (await fetch(`${url}/api/forecasts`)).json()) as { forecasts: unknown[] };
+  console.log(`api: ${api.forecasts.length} forecasts`);
+  const browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync'],
+  });
+  try {
+    const page = await browser.newPage();
+    await page.goto(`${url}/`);
+    for (const location of defaultLocations) await page.getByText(location.name).first().waitFor({ timeout: 60_000 });
+    console.log(`site: all ${defaultLocations.length} locations shown`);
+    await page.getByRole('link', { name: 'Admin sign-in' }).click();
+    await page.locator('#username').fill('admin');
+    await page.locator('#password').fill(password);
+    await page.locator('#kc-login').click();
+    await page.waitForURL((u) => u.href.startsWith(url), { timeout: 60_000 });
+    const reload = page.waitForResponse((r) => r.url().endsWith('/admin/reload'));
+    await page.getByTestId('reload').click();
+    const response = await reload;
+    if (response.status() !== 202) fail(`Reload now answered ${response.status()}, not 202`);
+    console.log(`admin: signed in to realm ${app.auth.realm}, Reload now accepted (202)`);
+  } finally {
+    await browser.close();
+  }
+});

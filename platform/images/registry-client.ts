@@ -102,7 +102,7 @@ export class RegistryClient {
 
   /**
    * Mount a blob from another repository of this registry. Returns false when the registry
-   * declined (it then opened an ordinary upload session, which is left to expire).
+   * declined: it then opened an ordinary upload session instead, which is cancelled here.
    */
   async mountBlob(repository: string, digest: Digest, from: string): Promise<boolean> {
     if (await this.hasBlob(repository, digest)) {
@@ -116,7 +116,14 @@ export class RegistryClient {
       this.#emit({ kind: 'blob-mounted', repository, digest, from });
       return true;
     }
-    if (response.status === 202) return false;
+    if (response.status === 202) {
+      const location = response.headers.get('location');
+      if (location) {
+        const cancel = await this.#request('DELETE', new URL(location, this.baseUrl).toString(), { scope: push(repository) });
+        await cancel.body?.cancel();
+      }
+      return false;
+    }
     throw await this.#unexpected(response, `mount ${digest} from ${from} into ${repository}`);
   }
 

@@ -210,6 +210,17 @@ describe('function images on a real registry', { timeout: 240_000 }, () => {
     expect(uploads(second)).toEqual([]);
   });
 
+  it('falls back to an upload when the registry declines a mount', async () => {
+    const client = new RegistryClient({ registry: host, insecure: true });
+    const stray = Buffer.from(`a blob no repository holds yet ${Date.now()}`);
+    const descriptor = { mediaType: 'application/octet-stream', digest: sha256(stray), size: stray.length };
+    // The source repository does not have it: distribution answers 202 and an upload session.
+    expect(await client.mountBlob('declined/target', descriptor.digest, baseRepository)).toBe(false);
+    expect(await client.hasBlob('declined/target', descriptor.digest)).toBe(false);
+    await client.pushBlob('declined/target', descriptor, stray);
+    expect(sha256((await get(`${url}/v2/declined/target/blobs/${descriptor.digest}`)).bytes)).toBe(descriptor.digest);
+  });
+
   describe('errors a user can act on', () => {
     const one = { 'minio-events': app.functions['minio-events'] };
 

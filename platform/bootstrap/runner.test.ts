@@ -76,9 +76,13 @@ describe('waits', () => {
     expect(patches.every((r) => r.query.get('fieldManager') === 'knative-forecast' && r.query.get('force') === 'false')).toBe(true);
   });
 
-  it('a rollout that never completes times out, naming what it waited for, what it saw and how to resume', async () => {
+  it('a rollout that never completes times out, naming what it waited for, the scheduler’s reason and how to resume', async () => {
     const stuck = withVersion(deployment, '5', { observedGeneration: 1, availableReplicas: 0, conditions: [{ type: 'Available', status: 'False', reason: 'MinimumReplicasUnavailable', message: 'Deployment does not have minimum availability.' }] });
-    server = await startScriptedApiServer({ [`GET ${deploymentPath}`]: [{ body: { ...stuck, metadata: { ...stuck.metadata, generation: 1 } } }] });
+    const pending = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'web-6f7d', namespace: 'demo' }, status: { phase: 'Pending', conditions: [{ type: 'PodScheduled', status: 'False', reason: 'Unschedulable', message: '0/1 nodes are available: 1 Insufficient cpu.' }] } };
+    server = await startScriptedApiServer({
+      [`GET ${deploymentPath}`]: [{ body: { ...stuck, metadata: { ...stuck.metadata, generation: 1 }, spec: { replicas: 1, selector: { matchLabels: { app: 'web' } } } } }],
+      'GET /api/v1/namespaces/demo/pods': [{ body: { kind: 'PodList', apiVersion: 'v1', metadata: {}, items: [pending] } }],
+    });
     const error = await runPlan({
       plan: plan([{ id: 'web', title: 'Web', needs: [], actions: [{ kind: 'wait', wait: { for: 'workloads-ready', of: { from: 'upstream', file: 'web.yaml' } }, timeoutSeconds: 600 }] }]),
       api: clusterApi(server.kc, fastRetries),
@@ -90,7 +94,9 @@ describe('waits', () => {
     expect(error).toBeInstanceOf(BootstrapError);
     expect((error as BootstrapError).step).toBe('web');
     expect((error as Error).message).toMatch(/^step "web" failed: timed out after 0 s waiting for workloads of web.yaml ready; last seen: 1 of 1 workloads not ready: Deployment demo\/web: 0\/1 ready, 0\/1 updated Available=False \(MinimumReplicasUnavailable/);
+    expect((error as Error).message).toContain('pod web-6f7d not scheduled: 0/1 nodes are available: 1 Insufficient cpu.');
     expect((error as Error).message).toContain('resume with: npm run bootstrap -- --resume');
+    expect(server.requests.find((r) => r.path === '/api/v1/namespaces/demo/pods')?.query.get('labelSelector')).toBe('app=web');
   });
 });
 

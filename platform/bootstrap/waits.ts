@@ -80,9 +80,32 @@ export function workloadReadiness(o: KubeObject | undefined): Readiness {
   return { ready: true, detail: `${name}: ${ready}/${want} ready` };
 }
 
+/**
+ * Why a workload's pods are not running, when the scheduler says so: "0/1 nodes are available:
+ * 1 Insufficient cpu." is the answer to a cluster that is too small.
+ */
+async function unschedulableReason(api: ClusterApi, workload: KubeObject): Promise<string | undefined> {
+  const selector = (workload.spec as { selector?: { matchLabels?: Record<string, string> } }).selector?.matchLabels;
+  if (!selector || !workload.metadata.namespace) return undefined;
+  const labelSelector = Object.entries(selector).map(([k, v]) => `${k}=${v}`).join(',');
+  const pods = await api.list('v1', 'Pod', { namespace: workload.metadata.namespace, labelSelector });
+  for (const pod of pods) {
+    const scheduled = condition(pod, 'PodScheduled');
+    if (scheduled?.status === 'False') return `pod ${pod.metadata.name} not scheduled: ${scheduled.message ?? scheduled.reason ?? 'no reason given'}`;
+  }
+  return undefined;
+}
+
 /** Every workload among the objects rolled out. */
 export async function workloadsReady(api: ClusterApi, workloads: readonly ObjectRef[]): Promise<Readiness> {
-  const seen = await Promise.all(workloads.map(async (ref) => workloadReadiness(await api.read(ref))));
+  const seen = await Promise.all(
+    workloads.map(async (ref) => {
+      const o = await api.read(ref);
+      const readiness = workloadReadiness(o);
+      const reason = !readiness.ready && o ? await unschedulableReason(api, o) : undefined;
+      return reason ? { ready: false, detail: `${readiness.detail}; ${reason}` } : readiness;
+    }),
+  );
   const pending = seen.filter((s) => !s.ready);
   return { ready: pending.length === 0, detail: pending.length ? `${pending.length} of ${workloads.length} workloads not ready: ${pending.slice(0, 3).map((s) => s.detail).join('; ')}` : `${workloads.length} workloads ready` };
 }

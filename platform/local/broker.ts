@@ -32,6 +32,9 @@ export interface DeadLetter {
   event: Record<string, unknown>;
 }
 
+/** The file holding the ingress URL while the broker runs. */
+export const ingressUrlFile = (brokerDir: string) => join(brokerDir, 'ingress-url');
+
 /** Statuses Knative redelivers on; any other non-2xx goes straight to the dead-letter sink. */
 const retriableStatus = (status: number | null) => status === null || status >= 500 || [404, 408, 409, 429].includes(status);
 
@@ -86,6 +89,9 @@ export class LocalBroker {
     });
     await new Promise<void>((resolve) => this.server?.listen(0, '127.0.0.1', resolve));
     this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    // Where the ingress listens, for tools run beside `npm run dev` (replay-dead-letters).
+    await mkdir(this.dir, { recursive: true });
+    await writeFile(ingressUrlFile(this.dir), `${this.url}\n`);
   }
 
   /** Deliveries currently in flight. */
@@ -116,6 +122,7 @@ export class LocalBroker {
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.server) await closeServer(this.server);
+    if (this.url) await rm(ingressUrlFile(this.dir), { force: true });
   }
 
   deadLetterDir(): string {

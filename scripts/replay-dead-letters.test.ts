@@ -1,0 +1,107 @@
+// npm run replay-dead-letters, run as a command against a real local broker: dead letters the
+// broker itself wrote (a subscriber that was down) go back through the broker to the now
+// healthy subscriber and are removed; what the broker does not accept, or what cannot be read,
+// stays and makes the command exit 1; without a broker it says how to start one.
+import { execFile } from 'node:child_process';
+import { readdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { CloudEvent } from '../functions/lib/events/cloudevents-http.ts';
+import { bucketSource, eventTypes } from '../functions/lib/events/types.ts';
+import { createLogger } from '../functions/lib/runtime/log.ts';
+import { LocalBroker } from '../platform/local/broker.ts';
+import { tempDir } from '../test/support/fixtures.ts';
+import { startEventRecorder } from '../test/support/servers.ts';
+
+const execute = promisify(execFile);
+const repo = join(import.meta.dirname, '..');
+const trigger = 'parse-new-forecasts';
+
+async function replay(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await execute(join(repo, 'node_modules', '.bin', 'tsx'), [join(repo, 'scripts', 'replay-dead-letters.ts'), ...args], { env: { ...process.env, CI: '1' } });
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const failed = error as { code: number; stdout: string; stderr: string };
+    return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
+  }
+}
+
+const objectCreated = (id: string, data: unknown = { bucket: 'forecasts', key: `aemet/28079/${id}.xml` }) =>
+  new CloudEvent({ id, source: bucketSource('forecasts'), type: eventTypes.objectCreated, datacontenttype: 'application/json', data });
+
+describe('npm run replay-dead-letters', () => {
+  let data: Awaited<ReturnType<typeof tempDir>>;
+  let subscriberUp = false;
+  let subscriber: Awaited<ReturnType<typeof startEventRecorder>>;
+  let broker: LocalBroker;
+  const letters = () => readdir(join(data.path, 'broker', 'dead-letters', trigger)).catch(() => [] as string[]);
+
+  beforeEach(async () => {
+    data = await tempDir('forecast-replay-');
+    subscriberUp = false;
+    subscriber = await startEventRecorder(() => (subscriberUp ? 202 : 503));
+    // The broker `npm run dev` runs, on the same data directory layout, with no retries: every
+    // event sent while the subscriber is down is dead-lettered at once.
+    broker = new LocalBroker({
+      dir: join(data.path, 'broker'),
+      log: createLogger({}, { level: 'silent' }),
+      triggers: [{ name: trigger, filter: { type: eventTypes.objectCreated }, subscriberUrl: () => subscriber.url, delivery: { retry: 0, backoffPolicy: 'linear', backoffDelay: 'PT0.01S' } }],
+    });
+    await broker.start();
+    for (const id of ['first', 'second']) await broker.publish(objectCreated(id));
+    await broker.idle();
+  });
+  afterEach(async () => {
+    await broker.stop();
+    await subscriber.close();
+    await data.remove();
+  });
+
+  it('sends every dead letter back through the broker, removing each once accepted', async () => {
+    expect(await letters()).toHaveLength(2);
+    subscriberUp = true;
+    const result = await replay('--data-dir', data.path);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/^replayed parse-new-forecasts io\.minio\.object\.created first$/m);
+    expect(result.stdout).toMatch(/^replayed parse-new-forecasts io\.minio\.object\.created second$/m);
+    expect(result.stdout).toMatch(/^2 replayed, 0 kept$/m);
+    await broker.idle();
+    expect(subscriber.received.map((r) => r.headers['ce-id']).sort()).toEqual(['first', 'second']);
+    expect(await letters()).toEqual([]);
+  });
+
+  it('keeps what the broker refuses and what is not a dead letter, names them and exits 1', async () => {
+    // Over the ingress's 1 MiB limit (published in-process, where there is no limit).
+    await broker.publish(objectCreated('huge', { bucket: 'forecasts', key: 'aemet/28079/huge.xml', padding: 'x'.repeat(1_100_000) }));
+    await broker.idle();
+    await writeFile(join(data.path, 'broker', 'dead-letters', trigger, '0-garbage.json'), '{"trigger":');
+    subscriberUp = true;
+    const result = await replay('--data-dir', data.path);
+    expect(result.code).toBe(1);
+    expect(result.stdout).toMatch(/^kept parse-new-forecasts\/0-garbage\.json: unreadable: /m);
+    expect(result.stdout).toMatch(/^kept parse-new-forecasts io\.minio\.object\.created huge: .*answered 413/m);
+    expect(result.stdout).toMatch(/^2 replayed, 2 kept$/m);
+    expect(result.stderr).toMatch(/error: 2 dead letter\(s\) were not accepted and stay in /);
+    expect((await letters()).length).toBe(2);
+  });
+
+  it('lists without sending on --dry-run', async () => {
+    const result = await replay('--data-dir', data.path, '--dry-run');
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/^would replay parse-new-forecasts io\.minio\.object\.created first \(dead-lettered: .*answered 503/m);
+    expect(result.stdout).toMatch(/^0 replayed, 0 kept, 2 listed \(dry run\)$/m);
+    expect(await letters()).toHaveLength(2);
+    expect(subscriber.received).toEqual([]);
+  });
+
+  it('says how to start a broker when none runs on the data directory', async () => {
+    await broker.stop();
+    const result = await replay('--data-dir', data.path);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/error: no broker to send to: `npm run dev` is not running/);
+    expect(result.stderr).toMatch(/next: start `npm run dev` in another terminal .* or pass --to <broker ingress URL>/);
+    expect(await letters()).toHaveLength(2);
+  });
+});

@@ -87,7 +87,13 @@ export async function startSimulatedCluster(options: SimulatedClusterOptions = {
   const kubeconfigPath = resolve(options.kubeconfigPath ?? join(stateDir, 'kubeconfig'));
   const started: ClusterProcess[] = [];
   const killOnExit = () => {
-    for (const p of started) if (isRunning(p)) process.kill(-p.pid, 'SIGKILL');
+    for (const p of started) {
+      try {
+        if (isRunning(p)) process.kill(-p.pid, 'SIGKILL');
+      } catch {
+        // gone already
+      }
+    }
     rmSync(dataDir, { recursive: true, force: true });
   };
   const stopOnExit = options.stopOnExit ?? !persistent;

@@ -21,6 +21,8 @@ export interface CustomObject {
 export interface SimulationContext {
   /** The domain Knative would give routes (knative-serving/config-domain). @default 'svc.cluster.local' */
   knativeDomain: string;
+  /** `namespace/name` of each Ready Broker → its address, as Knative resolves a Broker sink. */
+  brokerUrls: ReadonlyMap<string, string>;
 }
 
 export interface SimulatedKind {
@@ -30,15 +32,16 @@ export interface SimulatedKind {
   kind: string;
   /** True when the object already carries the status this simulation gives it. */
   isReconciled(object: CustomObject): boolean;
-  status(object: CustomObject, context: SimulationContext): Record<string, unknown>;
+  /** The reconciled status, or undefined while what it depends on (a Broker) is not Ready yet. */
+  status(object: CustomObject, context: SimulationContext): Record<string, unknown> | undefined;
 }
 
-const cluster = 'svc.cluster.local';
+const clusterDomain = 'svc.cluster.local';
 const at = () => new Date().toISOString().replace(/\.\d+Z$/, 'Z');
 const condition = (type: string) => ({ type, status: 'True', lastTransitionTime: at(), reason: 'Simulated', message: 'set by the simulated cluster, not by a real controller' });
 const conditions = (...types: string[]) => types.map(condition);
 const ns = (o: CustomObject) => o.metadata.namespace ?? 'default';
-const serviceUrl = (name: string, namespace: string) => `http://${name}.${namespace}.${cluster}`;
+const serviceUrl = (name: string, namespace: string) => `http://${name}.${namespace}.${clusterDomain}`;
 
 /** Ready=True for the object's current generation. */
 function readyForGeneration(o: CustomObject): boolean {
@@ -47,24 +50,26 @@ function readyForGeneration(o: CustomObject): boolean {
   return ready === true && status.observedGeneration === (o.metadata.generation ?? 1);
 }
 
-/** Where a Knative `Destination` (sink or subscriber) resolves to: its URI, or the address of the object it refers to. */
-function destinationUri(destination: unknown, namespace: string): string | undefined {
+/**
+ * Where a Knative `Destination` (sink or subscriber) resolves to: its URI, or the address of the
+ * object it refers to; undefined when it refers to a Broker that is not Ready (yet).
+ */
+function destinationUri(destination: unknown, namespace: string, context: SimulationContext): string | undefined {
   const d = destination as { uri?: string; ref?: { kind?: string; name?: string; namespace?: string } } | undefined;
-  if (!d) return undefined;
-  if (d.ref?.name) {
-    const refNs = d.ref.namespace ?? namespace;
-    const base = d.ref.kind === 'Broker'
-      ? `http://broker-ingress.knative-eventing.${cluster}/${refNs}/${d.ref.name}`
-      : serviceUrl(d.ref.name, refNs);
-    return d.uri ? `${base.replace(/\/$/, '')}/${d.uri.replace(/^\//, '')}` : base;
-  }
-  return d.uri;
+  if (!d?.ref?.name) return d?.uri;
+  const refNs = d.ref.namespace ?? namespace;
+  const base = d.ref.kind === 'Broker' ? context.brokerUrls.get(`${refNs}/${d.ref.name}`) : serviceUrl(d.ref.name, refNs);
+  if (base === undefined) return undefined;
+  return d.uri ? `${base.replace(/\/$/, '')}/${d.uri.replace(/^\//, '')}` : base;
 }
 
-const knative = (kind: string, plural: string, group: string, extra: (o: CustomObject, c: SimulationContext) => Record<string, unknown>, readyTypes: string[]): SimulatedKind => ({
+const knative = (kind: string, plural: string, group: string, extra: (o: CustomObject, c: SimulationContext) => Record<string, unknown> | undefined, readyTypes: string[]): SimulatedKind => ({
   group, version: 'v1', plural, kind,
   isReconciled: readyForGeneration,
-  status: (o, c) => ({ observedGeneration: o.metadata.generation ?? 1, conditions: conditions(...readyTypes, 'Ready'), ...extra(o, c) }),
+  status: (o, c) => {
+    const fields = extra(o, c);
+    return fields && { observedGeneration: o.metadata.generation ?? 1, conditions: conditions(...readyTypes, 'Ready'), ...fields };
+  },
 });
 
 export const simulatedKinds: readonly SimulatedKind[] = [
@@ -72,7 +77,7 @@ export const simulatedKinds: readonly SimulatedKind[] = [
     const clusterLocal = o.metadata.labels?.['networking.knative.dev/visibility'] === 'cluster-local';
     const revision = `${o.metadata.name}-${String(o.metadata.generation ?? 1).padStart(5, '0')}`;
     return {
-      url: `http://${o.metadata.name}.${ns(o)}.${clusterLocal ? cluster : c.knativeDomain}`,
+      url: `http://${o.metadata.name}.${ns(o)}.${clusterLocal ? clusterDomain : c.knativeDomain}`,
       address: { url: serviceUrl(o.metadata.name, ns(o)) },
       latestCreatedRevisionName: revision,
       latestReadyRevisionName: revision,
@@ -81,20 +86,21 @@ export const simulatedKinds: readonly SimulatedKind[] = [
   }, ['ConfigurationsReady', 'RoutesReady']),
   knative('Broker', 'brokers', 'eventing.knative.dev', (o) => {
     const kafka = o.metadata.annotations?.['eventing.knative.dev/broker.class'] === 'Kafka';
-    const url = `http://${kafka ? 'kafka-broker-ingress' : 'broker-ingress'}.knative-eventing.${cluster}/${ns(o)}/${o.metadata.name}`;
+    const url = `http://${kafka ? 'kafka-broker-ingress' : 'broker-ingress'}.knative-eventing.${clusterDomain}/${ns(o)}/${o.metadata.name}`;
     return { address: { name: 'http', url }, addresses: [{ name: 'http', url }] };
   }, ['Addressable', 'FilterReady', 'IngressReady', 'TriggerChannelReady']),
-  knative('Trigger', 'triggers', 'eventing.knative.dev', (o) => {
-    const uri = destinationUri(o.spec?.subscriber, ns(o));
-    return uri ? { subscriberUri: uri } : {};
+  knative('Trigger', 'triggers', 'eventing.knative.dev', (o, c) => {
+    if (!c.brokerUrls.has(`${ns(o)}/${String(o.spec?.broker)}`)) return undefined;
+    const uri = destinationUri(o.spec?.subscriber, ns(o), c);
+    return uri ? { subscriberUri: uri } : undefined;
   }, ['BrokerReady', 'DependencyReady', 'SubscriberResolved', 'SubscriptionReady']),
-  knative('PingSource', 'pingsources', 'sources.knative.dev', (o) => {
-    const uri = destinationUri(o.spec?.sink, ns(o));
-    return uri ? { sinkUri: uri } : {};
+  knative('PingSource', 'pingsources', 'sources.knative.dev', (o, c) => {
+    const uri = destinationUri(o.spec?.sink, ns(o), c);
+    return uri ? { sinkUri: uri } : undefined;
   }, ['Deployed', 'SinkProvided']),
-  knative('SinkBinding', 'sinkbindings', 'sources.knative.dev', (o) => {
-    const uri = destinationUri(o.spec?.sink, ns(o));
-    return uri ? { sinkUri: uri } : {};
+  knative('SinkBinding', 'sinkbindings', 'sources.knative.dev', (o, c) => {
+    const uri = destinationUri(o.spec?.sink, ns(o), c);
+    return uri ? { sinkUri: uri } : undefined;
   }, ['SinkProvided']),
   {
     group: 'kafka.strimzi.io', version: 'v1', plural: 'kafkas', kind: 'Kafka',

@@ -55,9 +55,22 @@ export function startSimulatedControllers(kubeconfigPath: string, options: Simul
     return domain ?? 'svc.cluster.local';
   }
 
+  async function readyBrokerUrls(): Promise<Map<string, string>> {
+    const list = (await custom.listClusterCustomObject({ group: 'eventing.knative.dev', version: 'v1', plural: 'brokers' }).catch(() => ({ items: [] }))) as { items?: CustomObject[] };
+    const urls = new Map<string, string>();
+    for (const broker of list.items ?? []) {
+      const url = (broker.status?.address as { url?: string } | undefined)?.url;
+      const ready = (broker.status?.conditions as { type?: string; status?: string }[] | undefined)?.some((c) => c.type === 'Ready' && c.status === 'True');
+      if (url && ready) urls.set(`${broker.metadata.namespace ?? 'default'}/${broker.metadata.name}`, url);
+    }
+    return urls;
+  }
+
   async function reconcile(kind: SimulatedKind, object: CustomObject, context: SimulationContext): Promise<void> {
     const namespace = object.metadata.namespace ?? 'default';
-    const request = { group: kind.group, version: kind.version, plural: kind.plural, namespace, name: object.metadata.name, body: { status: kind.status(object, context) } };
+    const status = kind.status(object, context);
+    if (status === undefined) return; // waits on a Broker; the next pass tries again
+    const request = { group: kind.group, version: kind.version, plural: kind.plural, namespace, name: object.metadata.name, body: { status } };
     try {
       await custom.patchNamespacedCustomObjectStatus(request, mergePatch);
     } catch (error) {
@@ -95,7 +108,7 @@ export function startSimulatedControllers(kubeconfigPath: string, options: Simul
   }
 
   async function pass(): Promise<void> {
-    const context: SimulationContext = { knativeDomain: await knativeDomain() };
+    const context: SimulationContext = { knativeDomain: await knativeDomain(), brokerUrls: await readyBrokerUrls() };
     for (const kind of simulatedKinds) {
       let items: CustomObject[];
       try {

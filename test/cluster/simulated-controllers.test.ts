@@ -1,0 +1,125 @@
+// The simulated controllers give each custom resource the bootstrap waits on the status its
+// operator would, on the upstream CRDs themselves (from ../shared/upstream, made acceptable to a
+// cluster without pods by prepareTestManifests). Skipped, by name, when ../shared is absent.
+import { existsSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { CoreV1Api, CustomObjectsApi, type KubeConfig, type KubernetesObject } from '@kubernetes/client-node';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { applyServerSide, readObjects, waitForEstablished } from './apply-objects.ts';
+import { eventually, startSimulatedCluster, type SimulatedCluster } from './simulated-cluster.ts';
+import { prepareTestManifests, type PreparedManifests } from './test-manifests.ts';
+
+const upstream = resolve(import.meta.dirname, '..', '..', '..', 'shared', 'upstream');
+const haveUpstream = existsSync(join(upstream, 'index.json'));
+const ns = 'forecast';
+
+describe.skipIf(!haveUpstream)(`simulated controllers on the upstream CRDs (needs ${upstream})`, () => {
+  let cluster: SimulatedCluster;
+  let kc: KubeConfig;
+  let manifests: PreparedManifests;
+
+  beforeAll(async () => {
+    [cluster, manifests] = await Promise.all([startSimulatedCluster({ profile: 'small' }), prepareTestManifests(upstream, { quiet: true })]);
+    kc = cluster.kubeConfig();
+    const crdFiles = [
+      'knative-serving/v1.23.0/serving-crds.yaml',
+      'knative-eventing/v1.23.0/eventing-crds.yaml',
+      'strimzi/1.2.0/strimzi-cluster-operator-1.2.0.yaml',
+      'percona-psmdb-operator/v1.22.0/bundle.yaml',
+      'zalando-postgres-operator/v2.0.1/postgresql.crd.yaml',
+    ];
+    const crds = (await Promise.all(crdFiles.map((f) => readObjects(join(manifests.dir, f))))).flat().filter((o) => o.kind === 'CustomResourceDefinition');
+    await applyServerSide(kc, crds, 'simulation-check');
+    await waitForEstablished(kc, crds.map((c) => c.metadata?.name ?? ''));
+    await applyServerSide(kc, [
+      { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } },
+      { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'knative-serving' } },
+      { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'config-domain', namespace: 'knative-serving' }, data: { 'forecast.test': '' } } as KubernetesObject,
+    ], 'simulation-check');
+  });
+  afterAll(async () => {
+    await cluster?.stop();
+    if (manifests) await rm(manifests.dir, { recursive: true, force: true });
+  });
+
+  it('lists what the test copy changed: webhook configurations removed, conversion webhooks off', () => {
+    const removed = manifests.changes.filter((c) => c.change.startsWith('removed')).map((c) => c.object);
+    expect(removed).toContain('ValidatingWebhookConfiguration/validation.webhook.serving.knative.dev');
+    expect(removed.every((o) => /^(Validating|Mutating)WebhookConfiguration\//.test(o))).toBe(true);
+    const converted = manifests.changes.filter((c) => c.change.startsWith('spec.conversion')).map((c) => `${c.file}: ${c.object}`);
+    expect(converted).toContain('knative-eventing/v1.23.0/eventing-crds.yaml: CustomResourceDefinition/pingsources.sources.knative.dev');
+  });
+
+  const custom = () => kc.makeApiClient(CustomObjectsApi);
+  const read = (group: string, plural: string, name: string) =>
+    custom().getNamespacedCustomObject({ group, version: 'v1', namespace: ns, plural, name }) as Promise<{ status?: Record<string, unknown>; metadata: { generation: number } }>;
+  const readyCondition = (o: { status?: Record<string, unknown> }) => (o.status?.conditions as { type: string; status: string }[] | undefined)?.find((c) => c.type === 'Ready')?.status;
+  const create = (object: KubernetesObject) => applyServerSide(kc, [{ ...object, metadata: { ...object.metadata, namespace: ns } }], 'simulation-check');
+
+  it('makes a Knative Service Ready with its URL on the configured domain, and again after a change', async () => {
+    const service = (image: string) => ({ apiVersion: 'serving.knative.dev/v1', kind: 'Service', metadata: { name: 'get-forecast' }, spec: { template: { spec: { containers: [{ image }] } } } });
+    await create(service('registry.example/get-forecast:1'));
+    const ready = await eventually('Service Ready', async () => {
+      const o = await read('serving.knative.dev', 'services', 'get-forecast');
+      return readyCondition(o) === 'True' ? o : undefined;
+    });
+    expect(ready.status).toMatchObject({ url: `http://get-forecast.${ns}.forecast.test`, address: { url: `http://get-forecast.${ns}.svc.cluster.local` }, observedGeneration: 1 });
+    await create(service('registry.example/get-forecast:2'));
+    await eventually('observedGeneration 2', async () => (await read('serving.knative.dev', 'services', 'get-forecast')).status?.observedGeneration === 2);
+  });
+
+  it('makes a Kafka-class Broker, a Trigger, a PingSource and a SinkBinding Ready', async () => {
+    const sink = { ref: { apiVersion: 'eventing.knative.dev/v1', kind: 'Broker', name: 'default' } };
+    await create({ apiVersion: 'eventing.knative.dev/v1', kind: 'Broker', metadata: { name: 'default', annotations: { 'eventing.knative.dev/broker.class': 'Kafka' } } } as KubernetesObject);
+    await create({ apiVersion: 'eventing.knative.dev/v1', kind: 'Trigger', metadata: { name: 'parse' }, spec: { broker: 'default', subscriber: { ref: { apiVersion: 'serving.knative.dev/v1', kind: 'Service', name: 'parse-forecast' } } } } as KubernetesObject);
+    await create({ apiVersion: 'sources.knative.dev/v1', kind: 'PingSource', metadata: { name: 'schedule' }, spec: { schedule: '*/30 * * * *', sink } } as KubernetesObject);
+    await create({ apiVersion: 'sources.knative.dev/v1', kind: 'SinkBinding', metadata: { name: 'events' }, spec: { subject: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'minio' }, sink } } as KubernetesObject);
+    const broker = await eventually('Broker Ready', async () => {
+      const o = await read('eventing.knative.dev', 'brokers', 'default');
+      return readyCondition(o) === 'True' ? o : undefined;
+    });
+    expect(broker.status?.address).toEqual({ name: 'http', url: `http://kafka-broker-ingress.knative-eventing.svc.cluster.local/${ns}/default` });
+    const trigger = await eventually('Trigger Ready', async () => {
+      const o = await read('eventing.knative.dev', 'triggers', 'parse');
+      return readyCondition(o) === 'True' ? o : undefined;
+    });
+    expect(trigger.status?.subscriberUri).toBe(`http://parse-forecast.${ns}.svc.cluster.local`);
+    for (const [plural, name] of [['pingsources', 'schedule'], ['sinkbindings', 'events']] as const) {
+      const source = await eventually(`${plural} Ready`, async () => {
+        const o = await read('sources.knative.dev', plural, name);
+        return readyCondition(o) === 'True' ? o : undefined;
+      });
+      expect(source.status?.sinkUri).toBe(`http://kafka-broker-ingress.knative-eventing.svc.cluster.local/${ns}/default`);
+    }
+  });
+
+  it('makes a Strimzi Kafka Ready and a Percona MongoDB "ready"', async () => {
+    await create({ apiVersion: 'kafka.strimzi.io/v1', kind: 'Kafka', metadata: { name: 'events' }, spec: { kafka: { listeners: [{ name: 'plain', port: 9092, type: 'internal', tls: false }] } } } as KubernetesObject);
+    await create({ apiVersion: 'psmdb.percona.com/v1', kind: 'PerconaServerMongoDB', metadata: { name: 'forecast-mongo' }, spec: { image: 'percona/percona-server-mongodb:8.0' } } as KubernetesObject);
+    const kafka = await eventually('Kafka Ready', async () => {
+      const o = await read('kafka.strimzi.io', 'kafkas', 'events');
+      return readyCondition(o) === 'True' ? o : undefined;
+    });
+    expect(kafka.status?.observedGeneration).toBe(kafka.metadata.generation);
+    await eventually('PerconaServerMongoDB ready', async () => (await read('psmdb.percona.com', 'perconaservermongodbs', 'forecast-mongo')).status?.state === 'ready');
+  });
+
+  it('makes a Zalando postgresql Running and creates the credentials Secret of each user', async () => {
+    await create({
+      apiVersion: 'acid.zalan.do/v1', kind: 'postgresql', metadata: { name: 'forecast-db' },
+      spec: { teamId: 'forecast', numberOfInstances: 1, postgresql: { version: '17' }, volume: { size: '1Gi' }, users: { forecast_app: ['createdb'] } },
+    } as KubernetesObject);
+    await eventually('postgresql Running', async () => (await read('acid.zalan.do', 'postgresqls', 'forecast-db')).status?.PostgresClusterStatus === 'Running');
+    const core = kc.makeApiClient(CoreV1Api);
+    const secret = await eventually('the credentials Secret', () => core.readNamespacedSecret({ name: 'forecast-app.forecast-db.credentials.postgresql.acid.zalan.do', namespace: ns }));
+    const data = Object.fromEntries(Object.entries(secret.data ?? {}).map(([k, v]) => [k, Buffer.from(v, 'base64').toString('utf8')]));
+    expect(data.username).toBe('forecast_app');
+    expect(data.password?.length).toBeGreaterThanOrEqual(24);
+    await core.readNamespacedSecret({ name: 'postgres.forecast-db.credentials.postgresql.acid.zalan.do', namespace: ns });
+  });
+});
+
+it.skipIf(haveUpstream)(`simulated controllers: skipped, ${upstream} (the pinned upstream manifests) is absent`, () => {
+  expect(haveUpstream).toBe(false);
+});

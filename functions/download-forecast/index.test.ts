@@ -5,6 +5,8 @@ import { RejectedInputError } from '../lib/errors.ts';
 import { CloudEvent } from '../lib/events/cloudevents-http.ts';
 import { eventTypes } from '../lib/events/types.ts';
 import { createLogger } from '../lib/runtime/log.ts';
+import type { Location } from '../lib/forecast/model.ts';
+import { providers } from '../lib/providers/index.ts';
 import { FilesystemObjectStore } from '../lib/storage/filesystem-object-store.ts';
 import { startSampleProvider, type SampleProvider } from '../../platform/local/sample-provider.ts';
 import { locations, madrid, sampleDocument, tempDir } from '../../test/support/fixtures.ts';
@@ -111,7 +113,43 @@ describe('download-forecast', () => {
     const error = await downloadForecasts({ reloadId: null }, { ...deps, objects: new FilesystemObjectStore(blocked) }, invocation).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(Error);
     expect(error).not.toBeInstanceOf(RejectedInputError);
-    expect((error as Error).message).toMatch(/could not store 5 document/);
+    expect((error as Error).message).toMatch(/could not store 5 document\(s\), for locations 08019, 28079, 28903, 41091, 46250: storing forecasts\/aemet\//);
+    // Nothing half-written: the redelivered run, with the store back, stores every document whole.
+    const store = new FilesystemObjectStore(join(dir.path, 'back'));
+    const again = await downloadForecasts({ reloadId: null }, { ...deps, objects: store }, invocation);
+    expect(again.stored).toHaveLength(locations.length);
+    for (const { locationId, key } of again.stored) {
+      const location = locations.find((l) => l.id === locationId) as Location;
+      const bytes = (await store.get('forecasts', key))?.bytes ?? new Uint8Array();
+      expect(providers[location.provider].parse(bytes, { location, fetchedAt: new Date(), sample: true }).days, key).toHaveLength(7);
+    }
+  });
+
+  it('keeps the other locations when one provider is slow, one keeps failing and one sends 10 MB', async () => {
+    let slowCalls = 0;
+    const provider2 = await startServer(async (req, res) => {
+      if (req.url?.includes('28079')) return void slowCalls++; // never answers
+      if (req.url?.includes('41091')) return void res.writeHead(503).end('overloaded');
+      if (req.url?.includes('46250')) {
+        // No content-length: the limit must hold on the bytes themselves.
+        res.writeHead(200, { 'content-type': 'text/xml' });
+        for (let i = 0; i < 10; i++) res.write(Buffer.alloc(1024 * 1024, 0x20));
+        return void res.end();
+      }
+      res.writeHead(302, { location: `${provider.url}${req.url}` }).end();
+    });
+    try {
+      const result = await downloadForecasts({ reloadId: null }, { ...deps, timeoutMs: 300, attempts: 2, baseUrls: { aemet: provider2.url, 'open-meteo': provider2.url } }, invocation);
+      expect(result.stored.map((s) => s.locationId).sort()).toEqual(['08019', '28903']);
+      const failed = Object.fromEntries(result.failed.map((f) => [f.locationId, f.reason]));
+      expect(Object.keys(failed).sort()).toEqual(['28079', '41091', '46250']);
+      expect(failed['28079']).toMatch(/timeout|aborted/i);
+      expect(failed['41091']).toMatch(/answered 503/);
+      expect(failed['46250']).toMatch(/over the 1048576-byte limit/);
+      expect(slowCalls).toBe(2); // retried, then given up
+    } finally {
+      await provider2.close();
+    }
   });
 
   it('answers a reload request with a completion event carrying the reload id', async () => {

@@ -52,14 +52,14 @@ export async function downloadForecasts(
   { log, traceId }: Invocation,
 ): Promise<DownloadResult> {
   const result: DownloadResult = { reloadId: request.reloadId, stored: [], unchanged: [], failed: [] };
-  const storeErrors: StoreFailure[] = [];
+  const storeErrors: { locationId: string; error: StoreFailure }[] = [];
   await mapConcurrent(deps.locations, deps.concurrency, async (location) => {
     try {
       const outcome = await downloadOne(location, deps, traceId, log);
       result[outcome.stored ? 'stored' : 'unchanged'].push({ locationId: location.id, key: outcome.key });
     } catch (error) {
       result.failed.push({ locationId: location.id, reason: errorMessage(error) });
-      if (error instanceof StoreFailure) storeErrors.push(error);
+      if (error instanceof StoreFailure) storeErrors.push({ locationId: location.id, error });
       log.warn('location failed', { locationId: location.id, reason: errorMessage(error) });
     }
   });
@@ -67,7 +67,8 @@ export async function downloadForecasts(
   if (storeErrors.length > 0) {
     // Nothing was half-written (objects are put whole), and keys are deterministic, so the
     // redelivered run stores exactly what this one could not.
-    throw new Error(`could not store ${storeErrors.length} document(s): ${storeErrors[0]?.message}`);
+    const where = storeErrors.map((e) => e.locationId).sort().join(', ');
+    throw new Error(`could not store ${storeErrors.length} document(s), for locations ${where}: ${storeErrors[0]?.error.message}`);
   }
   return result;
 }

@@ -69,8 +69,8 @@ export class RegistryClient {
   /** GET /v2/: is there a registry speaking the distribution API? */
   async ping(): Promise<void> {
     const response = await this.#request('GET', '/v2/', { scope: undefined });
-    await response.body?.cancel();
     if (!response.ok && response.status !== 401) throw await this.#unexpected(response, 'GET /v2/');
+    await response.body?.cancel();
   }
 
   async hasBlob(repository: string, digest: Digest): Promise<boolean> {
@@ -241,6 +241,12 @@ export class RegistryClient {
       return new RegistryError(`no registry answers at ${where} (${cause})`, {
         cause: error,
         next: 'enable the cluster registry: `microk8s enable registry` (then use --registry localhost:32000) or `minikube addons enable registry` (then `kubectl port-forward -n kube-system service/registry 5000:80` and --registry localhost:5000)',
+      });
+    }
+    if (/CERT|self[- ]signed|unable to verify|certificate/i.test(cause)) {
+      return new RegistryError(`the TLS certificate of ${this.registry} is not trusted (${cause})`, {
+        cause: error,
+        next: `trust its CA for Node.js: NODE_EXTRA_CA_CERTS=<ca.pem> npm run images -- --registry ${this.registry}`,
       });
     }
     if (!this.#options.insecure && /SSL|TLS|EPROTO|wrong version number|packet length/i.test(cause)) {

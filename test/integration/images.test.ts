@@ -3,7 +3,7 @@
 // media types and digests against the bytes; build again and see the same digests and nothing
 // sent; see the base layers arrive by cross-repository mount; run a bundle taken out of its
 // pushed layer with this machine's Node and ask its health endpoint; and see the errors a user
-// gets for a registry that is not there or speaks the other protocol.
+// gets for a registry that is not there, speaks the other protocol or has an untrusted certificate.
 // No Docker Hub here: the base is a small synthetic image pushed to the test registry first.
 import { execFile } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
@@ -238,6 +238,22 @@ describe('function images on a real registry', { timeout: 240_000 }, () => {
       expect(error).toBeInstanceOf(RegistryError);
       expect((error as RegistryError).message).toMatch(/does not speak HTTPS/);
       expect((error as RegistryError).next).toMatch(/--insecure/);
+    });
+
+    it('plain HTTP to an HTTPS registry, or a certificate Node does not trust: says which', async () => {
+      const secure = await startRegistry({ tls: true });
+      try {
+        const plain = await pushFunctionImages({ registry: secure.host, insecure: true, functions: one, base }).catch((e: unknown) => e);
+        expect(plain).toBeInstanceOf(RegistryError);
+        expect((plain as RegistryError).message).toMatch(/serves HTTPS, not plain HTTP/);
+        expect((plain as RegistryError).next).toBe('drop --insecure');
+        const untrusted = await pushFunctionImages({ registry: secure.host, insecure: false, functions: one, base }).catch((e: unknown) => e);
+        expect(untrusted).toBeInstanceOf(RegistryError);
+        expect((untrusted as RegistryError).message).toMatch(/certificate of 127\.0\.0\.1:\d+ is not trusted/);
+        expect((untrusted as RegistryError).next).toMatch(/NODE_EXTRA_CA_CERTS/);
+      } finally {
+        await secure.stop();
+      }
     });
 
     it('a base without a digest, or without the platform', async () => {

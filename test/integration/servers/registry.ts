@@ -1,11 +1,12 @@
 // An OCI registry: the CNCF distribution registry, installed with `go install` into the cache and
 // started on loopback with filesystem storage in a temporary directory, plain HTTP and no auth
-// (as the clusters' registry addons serve it). Its configuration file is written per start.
+// (as the clusters' registry addons serve it), or HTTPS with a self-signed certificate. Its
+// configuration file is written per start.
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ensureInstalled, runCommand } from './cache.ts';
 import { requireGo } from './go-module.ts';
-import { freePort, httpOk, serverTempDir, startProcess, waitForReady } from './process.ts';
+import { freePort, httpOk, serverTempDir, startProcess, tcpOpen, waitForReady } from './process.ts';
 import { serverVersions } from './versions.ts';
 
 export async function installRegistry(): Promise<string> {
@@ -27,18 +28,29 @@ export async function installRegistry(): Promise<string> {
 export interface RunningRegistry {
   /** `127.0.0.1:<port>`, as image references name it. */
   host: string;
-  /** `http://127.0.0.1:<port>`. */
+  /** `http://127.0.0.1:<port>` (`https://` with tls). */
   url: string;
   /** The registry's log so far (its access log lists every request). */
   tail(lines?: number): string;
   stop(): Promise<void>;
 }
 
-export async function startRegistry(): Promise<RunningRegistry> {
+export interface RegistryOptions {
+  /** Serve HTTPS with a self-signed certificate (made by openssl), as a registry behind TLS would. @default false */
+  tls?: boolean;
+}
+
+export async function startRegistry(options: RegistryOptions = {}): Promise<RunningRegistry> {
   const binary = await installRegistry();
   const temp = await serverTempDir('registry');
   const port = await freePort();
   const host = `127.0.0.1:${port}`;
+  const tls: string[] = [];
+  if (options.tls) {
+    const [cert, key] = [join(temp.path, 'cert.pem'), join(temp.path, 'key.pem')];
+    await runCommand('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '2', '-subj', '/CN=127.0.0.1', '-keyout', key, '-out', cert], { heartbeat: false });
+    tls.push('  tls:', `    certificate: ${cert}`, `    key: ${key}`);
+  }
   const config = [
     'version: 0.1',
     'log:',
@@ -50,6 +62,7 @@ export async function startRegistry(): Promise<RunningRegistry> {
     '    enabled: true',
     'http:',
     `  addr: ${host}`,
+    ...tls,
     '',
   ].join('\n');
   const configFile = join(temp.path, 'config.yml');
@@ -59,9 +72,10 @@ export async function startRegistry(): Promise<RunningRegistry> {
     env: { OTEL_TRACES_EXPORTER: 'none' },
     logFile: join(temp.path, 'registry.log'),
   });
-  const url = `http://${host}`;
+  const url = `${options.tls ? 'https' : 'http'}://${host}`;
+  // The certificate is self-signed: readiness is a TCP check, the tests speak HTTPS themselves.
   try {
-    await waitForReady(server, 'GET /v2/', () => httpOk(`${url}/v2/`), 30_000);
+    await waitForReady(server, options.tls ? 'its TLS port' : 'GET /v2/', () => (options.tls ? tcpOpen(port) : httpOk(`${url}/v2/`)), 30_000);
   } catch (error) {
     await temp.remove();
     throw error;

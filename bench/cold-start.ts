@@ -93,7 +93,7 @@ export const coldStartBenchmark: Benchmark = {
           { name: 'RSS after first request', unit: 'MiB', measured: pick(fn, 'rssMiB'), baselineName, baseline: pick(floor, 'rssMiB') },
         ],
         notes: [
-          `bundle: platform/images bundleFunction (esbuild, ES module, whitespace and syntax minified), ${(bundle.code.byteLength / 1024).toFixed(0)} KiB from ${bundle.inputs.length} source files; run with this machine's node ${process.version} (the image runs Node 24)`,
+          `bundle: platform/images bundleFunction (esbuild, one ES module, as the image holds it), ${(bundle.code.byteLength / 1024).toFixed(0)} KiB from ${bundle.inputs.length} source files; run with this machine's node ${process.version} (the image runs Node 24)`,
           `${rounds} spawns each, alternating, after one warm-up each; medians. Ready: the function's "ready" log line (after listen), the hello's "listening" line`,
           'first request: minio-events relays one MinIO notification to a sink in the benchmark process (auth check, schema, CloudEvent, one POST); the hello answers a GET',
           'baseline: a bare node:http hello, not a faas-js-runtime hello function as the issue asks: faas-js-runtime 4.x requires Node ^22 || ^24 and this machine runs Node 20',

@@ -3,6 +3,7 @@
 // from memory: the floor of any Node HTTP answer. The load comes from autocannon in a second
 // process; the two servers take turns (A, B, A, B…) so a burst of load from another process
 // on this shared machine hits both alike.
+import { PGlite } from '@electric-sql/pglite';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import getForecast from '../functions/get-forecast/index.ts';
@@ -10,11 +11,9 @@ import type { Forecast } from '../functions/lib/forecast/model.ts';
 import { createLogger } from '../functions/lib/runtime/log.ts';
 import { serveFunction, type RunningFunction } from '../functions/lib/runtime/serve.ts';
 import type { Services } from '../functions/lib/runtime/services.ts';
-import type { HistoryStore } from '../functions/lib/storage/history-store.ts';
-import { PostgresHistoryStore } from '../functions/lib/storage/history-store.ts';
+import { PostgresHistoryStore, type HistoryStore } from '../functions/lib/storage/history-store.ts';
 import { PostgresLatestStore, type LatestStore } from '../functions/lib/storage/latest-store.ts';
 import { migrate, pgliteClient } from '../functions/lib/storage/sql.ts';
-import { PGlite } from '@electric-sql/pglite';
 import { closeServer } from '../platform/local/close-server.ts';
 import { loadTest, type LoadResult } from './lib/load.ts';
 import type { Benchmark, Figure } from './lib/report.ts';
@@ -61,15 +60,15 @@ async function bareServer(body: Buffer, headers: Record<string, string>): Promis
 }
 
 /** Alternate the two servers under the same load; the average of each side's rounds. */
-async function alternate(function_: string, bare: string): Promise<{ fn: LoadResult; bare: LoadResult }> {
+async function alternate(functionUrl: string, bareUrl: string): Promise<{ fn: LoadResult; bare: LoadResult }> {
   // One short warm-up each, not counted: the JIT and the connection pools settle.
-  await loadTest(function_ + path, { connections, seconds: 1 });
-  await loadTest(bare + path, { connections, seconds: 1 });
+  await loadTest(functionUrl + path, { connections, seconds: 1 });
+  await loadTest(bareUrl + path, { connections, seconds: 1 });
   const fnRounds: LoadResult[] = [];
   const bareRounds: LoadResult[] = [];
   for (let i = 0; i < rounds; i++) {
-    fnRounds.push(await loadTest(function_ + path, { connections, seconds }));
-    bareRounds.push(await loadTest(bare + path, { connections, seconds }));
+    fnRounds.push(await loadTest(functionUrl + path, { connections, seconds }));
+    bareRounds.push(await loadTest(bareUrl + path, { connections, seconds }));
   }
   const summary = (list: LoadResult[]): LoadResult => ({
     requestsPerSecond: mean(list.map((r) => r.requestsPerSecond)),

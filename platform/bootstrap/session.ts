@@ -34,6 +34,8 @@ export interface SessionOptions {
   /** MinIO's S3 endpoint as this machine reaches it. @default a port-forward to its pod */
   minioEndpoint?: string;
   skipAddons?: boolean;
+  /** The function images' base, by digest. @default versions.nodeBaseImage */
+  imageBase?: string;
   /** Continue when doctor finds the cluster too small. @default false */
   force?: boolean;
   app?: App;
@@ -71,6 +73,14 @@ export async function nodeAddress(api: ClusterApi): Promise<string> {
     if (internal) return internal.address;
   }
   throw new Error(`none of the cluster's ${nodes.length} nodes reports an IPv4 InternalIP: is the cluster up?`);
+}
+
+/** The CPU architecture of the cluster's nodes, so the images get the matching base. */
+export async function nodeArchitecture(api: ClusterApi): Promise<string> {
+  const nodes = await api.list('v1', 'Node');
+  const architectures = new Set(nodes.map((n) => (n.status as { nodeInfo?: { architecture?: string } } | undefined)?.nodeInfo?.architecture ?? 'amd64'));
+  if (architectures.size > 1) throw new Error(`the cluster's nodes run ${[...architectures].join(' and ')}: images are built for one architecture`);
+  return [...architectures][0] ?? 'amd64';
 }
 
 const defaultRegistries = (target: Target, node: string): { push: string; pull: string } =>
@@ -112,7 +122,17 @@ export async function openSession(options: SessionOptions): Promise<Session> {
     },
     runCli: (command) => runCommand(command),
     async images() {
-      const pushed = await buildAndPushImages({ registry: registry.push, functions: app.functions, appName: app.name, root: repoRoot, onEvent: (e: ImagesEvent) => log(JSON.stringify(e)) });
+      const pushed = await buildAndPushImages({
+        registry: registry.push,
+        functions: app.functions,
+        appName: app.name,
+        root: repoRoot,
+        // The add-on registries of minikube and microk8s speak plain HTTP.
+        insecure: !options.registry,
+        platform: { os: 'linux', architecture: await nodeArchitecture(api) },
+        ...(options.imageBase ? { base: options.imageBase } : {}),
+        onEvent: (e: ImagesEvent) => log(JSON.stringify(e)),
+      });
       // Nodes may pull through another address of the same registry (minikube: localhost:5000).
       return Object.fromEntries(Object.entries(pushed).map(([name, ref]) => [name, (ref as string).replace(registry.push, registry.pull)])) as Record<FunctionName, string>;
     },

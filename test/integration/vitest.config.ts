@@ -1,6 +1,6 @@
-// The real-server suites (npm run test:integration): MinIO, PostgreSQL, FerretDB, Keycloak and
-// oauth2-proxy, built or installed on first use into the cache (see test/README.md). Files run
-// one at a time, each starting the servers it needs; hooks get long timeouts because the
+// The real-server suites (npm run test:integration): MinIO, PostgreSQL, FerretDB, Keycloak,
+// oauth2-proxy and the OCI registry, built or installed on first use into the cache (see
+// test/README.md). Files run one at a time, each starting the servers it needs; hooks get long timeouts because the
 // first run on a machine builds the servers inside them.
 import { dirname } from 'node:path';
 import { defineConfig } from 'vitest/config';

@@ -4,6 +4,7 @@
 // and a config shaped like the official image's (Env with PATH and NODE_VERSION, an entry point
 // the function images must replace). Never used by `npm run images` itself.
 import { gzipLayer, writeTar } from './layer-tar.ts';
+import { RegistryClient } from './registry-client.ts';
 import { blob, jsonBytes, mediaTypes, sha256, type Blob, type ImageConfig, type ImageIndex, type ImageManifest, type Platform } from './oci-image.ts';
 
 export interface SyntheticBase {
@@ -51,4 +52,16 @@ export function syntheticBase(platforms: readonly Platform[] = [{ os: 'linux', a
     ],
   };
   return { index: blob(mediaTypes.ociIndex, jsonBytes(indexJson)), images, attestation };
+}
+
+/** Pushes the synthetic base the way a registry requires (blobs, then manifests, then the index); returns its reference by digest. */
+export async function pushSyntheticBase(host: string, base: SyntheticBase = syntheticBase(), repository = 'fixtures/node-base'): Promise<string> {
+  const client = new RegistryClient({ registry: host, insecure: true });
+  for (const image of base.images) {
+    for (const b of [image.layer, image.config]) await client.pushBlob(repository, b.descriptor, b.bytes);
+    await client.putManifest(repository, image.manifest.descriptor.digest, mediaTypes.ociManifest, image.manifest.bytes);
+  }
+  await client.putManifest(repository, base.attestation.descriptor.digest, mediaTypes.ociManifest, base.attestation.bytes);
+  await client.putManifest(repository, '24-synthetic', mediaTypes.ociIndex, base.index.bytes);
+  return `${host}/${repository}:24-synthetic@${base.index.descriptor.digest}`;
 }

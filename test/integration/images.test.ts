@@ -16,7 +16,7 @@ import { functionEnvironment } from '../../platform/function-environment.ts';
 import { mediaTypes, sha256, type ImageConfig, type ImageManifest } from '../../platform/images/oci-image.ts';
 import { pushFunctionImages, type ImagesEvent, type PushedImage } from '../../platform/images/push-images.ts';
 import { RegistryClient, RegistryError } from '../../platform/images/registry-client.ts';
-import { syntheticBase } from '../../platform/images/synthetic-base.ts';
+import { pushSyntheticBase, syntheticBase } from '../../platform/images/synthetic-base.ts';
 import { freePort, httpOk, serverTempDir, startProcess, waitForReady } from './servers/process.ts';
 import { startRegistry } from './servers/registry.ts';
 import { shared } from './shared-server.ts';
@@ -29,17 +29,7 @@ const amd64 = { os: 'linux', architecture: 'amd64' };
 const baseRepository = 'fixtures/node-base';
 const sourceUrl = 'https://example.test/knative-forecast';
 
-/** The synthetic base, pushed the way a registry requires: blobs, then manifests, then the index. */
-async function pushBase(host: string): Promise<string> {
-  const client = new RegistryClient({ registry: host, insecure: true });
-  for (const image of fixture.images) {
-    for (const b of [image.layer, image.config]) await client.pushBlob(baseRepository, b.descriptor, b.bytes);
-    await client.putManifest(baseRepository, image.manifest.descriptor.digest, mediaTypes.ociManifest, image.manifest.bytes);
-  }
-  await client.putManifest(baseRepository, fixture.attestation.descriptor.digest, mediaTypes.ociManifest, fixture.attestation.bytes);
-  await client.putManifest(baseRepository, '24-synthetic', mediaTypes.ociIndex, fixture.index.bytes);
-  return `${host}/${baseRepository}:24-synthetic@${fixture.index.descriptor.digest}`;
-}
+const pushBase = (host: string) => pushSyntheticBase(host, fixture, baseRepository);
 
 /** GET with the registry's plain API, independent of the client under test. */
 async function get(url: string, accept?: string): Promise<{ bytes: Buffer; headers: Headers }> {

@@ -5,11 +5,8 @@
 import { NotificationConfig, ObjectCreatedAll, QueueConfig } from 'minio';
 import { MinioObjectStore, type MinioSettings } from '../../functions/lib/storage/minio-object-store.ts';
 import type { App } from '../app.ts';
-import { minioWebhookId } from '../components/minio.ts';
+import { minioWebhookArn } from '../components/minio.ts';
 import { siteDirectory, uploadSite, uploadSiteConfig, ensureSiteBuilt, type SiteConfig } from '../site.ts';
-
-/** The ARN of the webhook target MinIO reads from its MINIO_NOTIFY_WEBHOOK_*_<ID> environment. */
-export const webhookArn = (id = minioWebhookId): string => `arn:minio:sqs::${id}:webhook`;
 
 /** A bucket policy letting anyone read objects (never list or write). */
 export function anonymousReadPolicy(bucket: string): string {
@@ -28,13 +25,13 @@ export async function prepareBuckets(settings: MinioSettings, app: App): Promise
     await client.setBucketPolicy(bucket, spec.anonymousRead ? anonymousReadPolicy(bucket) : '');
     const notifications = new NotificationConfig();
     if (spec.notify) {
-      const queue = new QueueConfig(webhookArn());
+      const queue = new QueueConfig(minioWebhookArn());
       for (const event of spec.notify.events) queue.addEvent(event === 's3:ObjectCreated:*' ? ObjectCreatedAll : event);
       notifications.add(queue);
     }
     // setBucketNotification replaces the bucket's whole configuration: what the app declares is all there is.
     await client.setBucketNotification(bucket, notifications);
-    done.push(`${bucket}${spec.anonymousRead ? ' (anyone may read)' : ''}${spec.notify ? ` → ${webhookArn()}` : ''}`);
+    done.push(`${bucket}${spec.anonymousRead ? ' (anyone may read)' : ''}${spec.notify ? ` → ${minioWebhookArn()}` : ''}`);
   }
   return done;
 }

@@ -11,6 +11,9 @@ import { workload } from './workload.ts';
 /** The webhook target's id: MinIO names its ARN after it (arn:minio:sqs::<id>:webhook). */
 export const minioWebhookId = 'FORECAST';
 
+/** The ARN bucket notifications name to reach the webhook target `id` (MinIO's MINIO_NOTIFY_WEBHOOK_*_<ID>). */
+export const minioWebhookArn = (id = minioWebhookId): string => `arn:minio:sqs::${id}:webhook`;
+
 export interface MinioWebhook {
   /** minio-events' URL. */
   endpoint: string;

@@ -5,8 +5,8 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { buildARN, Client, NotificationConfig, ObjectCreatedAll, QueueConfig } from 'minio';
-import { minioWebhookEnv, minioWebhookId, type MinioWebhook } from '../../../platform/components/minio.ts';
+import { Client, NotificationConfig, ObjectCreatedAll, QueueConfig } from 'minio';
+import { minioWebhookArn, minioWebhookEnv, type MinioWebhook } from '../../../platform/components/minio.ts';
 import { ensureInstalled, runCommand } from './cache.ts';
 import { requireGo } from './go-module.ts';
 import { freePort, httpOk, serverTempDir, startProcess, waitForReady } from './process.ts';
@@ -24,11 +24,6 @@ export async function installMinio(): Promise<string> {
     },
   });
   return join(dir, 'minio');
-}
-
-/** The ARN bucket notifications use to reach webhook target `id`. */
-export function webhookArn(id: string): string {
-  return buildARN('minio', 'sqs', '', id, 'webhook');
 }
 
 export interface RunningMinio {
@@ -75,7 +70,7 @@ export async function startMinio(options: { webhook?: Omit<MinioWebhook, 'queueD
     env: { MINIO_ENDPOINT: endpoint, MINIO_ACCESS_KEY: accessKey, MINIO_SECRET_KEY: secretKey },
     async notifyOnCreate(bucket) {
       if (!(await client.bucketExists(bucket))) await client.makeBucket(bucket, 'us-east-1');
-      const queue = new QueueConfig(webhookArn(minioWebhookId));
+      const queue = new QueueConfig(minioWebhookArn());
       queue.addEvent(ObjectCreatedAll);
       const config = new NotificationConfig();
       config.add(queue);

@@ -113,6 +113,7 @@ describe('download-forecast', () => {
     const error = await downloadForecasts({ reloadId: null }, { ...deps, objects: new FilesystemObjectStore(blocked) }, invocation).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(Error);
     expect(error).not.toBeInstanceOf(RejectedInputError);
+    expect(error).toMatchObject({ status: 503 });
     expect((error as Error).message).toMatch(/could not store 5 document\(s\), for locations 08019, 28079, 28903, 41091, 46250: storing forecasts\/aemet\//);
     // Nothing half-written: the redelivered run, with the store back, stores every document whole.
     const store = new FilesystemObjectStore(join(dir.path, 'back'));

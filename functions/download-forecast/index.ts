@@ -68,7 +68,8 @@ export async function downloadForecasts(
     // Nothing was half-written (objects are put whole), and keys are deterministic, so the
     // redelivered run stores exactly what this one could not.
     const where = storeErrors.map((e) => e.locationId).sort().join(', ');
-    throw new Error(`could not store ${storeErrors.length} document(s), for locations ${where}: ${storeErrors[0]?.error.message}`);
+    // 503 with the message: the broker retries, and its log and dead letter name the locations.
+    throw Object.assign(new Error(`could not store ${storeErrors.length} document(s), for locations ${where}: ${storeErrors[0]?.error.message}`), { status: 503 });
   }
   return result;
 }

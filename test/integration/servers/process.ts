@@ -58,12 +58,13 @@ export function startProcess(name: string, command: string, args: readonly strin
     });
     child.once('exit', (code, signal) => {
       running.delete(child);
-      log.end();
       resolve(code ?? signal);
     });
+    // After 'exit' the pipes may still hold output: end the log once they are closed.
+    child.once('close', () => log.end());
   });
 
-  return {
+  const server: ServerProcess = {
     name,
     pid: child.pid,
     logFile: options.logFile,
@@ -79,6 +80,21 @@ export function startProcess(name: string, command: string, args: readonly strin
       }
     },
   };
+  lastStarted.set(name, { server, start: () => startProcess(name, command, args, options) });
+  return server;
+}
+
+const lastStarted = new Map<string, { server: ServerProcess; start: () => ServerProcess }>();
+
+/**
+ * The process last started under `name`, and how to start its command again with the same
+ * arguments, environment and log file (so the same port and data directory): for suites that
+ * take a server down and bring it back. The caller stops what it starts again.
+ */
+export function restartable(name: string): { server: ServerProcess; startAgain: () => ServerProcess } {
+  const entry = lastStarted.get(name);
+  if (!entry) throw new Error(`no ${name} process was started`);
+  return { server: entry.server, startAgain: entry.start };
 }
 
 function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {

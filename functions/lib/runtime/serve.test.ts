@@ -138,7 +138,9 @@ describe('serveFunction', () => {
     expect(text).not.toContain('s3cret');
     expect(JSON.parse(text)).toMatchObject({ error: 'internal error' });
     const logged = lines.find((l) => l.msg === 'handled');
-    expect(logged).toMatchObject({ level: 'error', status: 500, error: { message: 'cannot connect to postgres://forecast:s3cret@db:5432' } });
+    // Logged with the password of the URL masked.
+    expect(logged).toMatchObject({ level: 'error', status: 500, error: { message: 'cannot connect to postgres://forecast:***@db:5432' } });
+    expect(JSON.stringify(lines)).not.toContain('s3cret');
     expect((logged?.error as { stack?: string }).stack).toContain('serve.test.ts');
   });
 

@@ -1,7 +1,7 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { DocumentRejectedError, RejectedInputError } from '../lib/errors.ts';
 import { CloudEvent } from '../lib/events/cloudevents-http.ts';
-import type { ObjectCreatedData } from '../lib/events/minio-notification.ts';
+import { decodeS3Key, type ObjectCreatedData } from '../lib/events/minio-notification.ts';
 import { bucketSource, eventTypes } from '../lib/events/types.ts';
 import { documentKey } from '../lib/forecast/object-keys.ts';
 import { createLogger } from '../lib/runtime/log.ts';
@@ -79,6 +79,10 @@ describe('parse-forecast', () => {
     const cases: [ObjectCreatedData, RegExp][] = [
       [{ ...data, bucket: 'web' }, /bucket "web" are not forecasts/],
       [{ ...data, key: '../secrets/x.xml' }, /"\.\." segment/],
+      // Keys as minio-events decodes them from MinIO's URL-escaped form.
+      [{ ...data, key: decodeS3Key('aemet%2F28079%2F..%2F..%2F..%2Fetc%2Fpasswd') }, /"\.\." segment/],
+      [{ ...data, key: decodeS3Key('aemet%2F28079%2F%252e%252e%2F20260310T044000Z.xml') }, /is not \{provider\}/],
+      [{ ...data, key: decodeS3Key('%2Fetc%2Fpasswd') }, /is absolute/],
       [{ ...data, key: 'aemet/28079/latest.xml' }, /is not \{provider\}/],
       [{ ...data, key: 'aemet/99999/20260310T044000Z.xml' }, /location 99999 is not configured/],
       [{ ...data, key: 'aemet/28079/20200101T000000Z.xml' }, /no longer exists/],

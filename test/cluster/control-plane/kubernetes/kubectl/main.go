@@ -14,7 +14,7 @@ import (
 func main() {
 	// Verbosity is read before the command is built, as upstream does, so that building it logs
 	// at the level the user asked for.
-	_ = logs.GlogSetter(cmd.GetLogVerbosity(os.Args))
+	_, _ = logs.GlogSetter(cmd.GetLogVerbosity(os.Args))
 	if err := cli.RunNoErrOutput(cmd.NewDefaultKubectlCommand()); err != nil {
 		util.CheckErr(err)
 	}

@@ -37,6 +37,12 @@ describe('the real app (platform/app.ts)', () => {
     expect(app.buckets.forecasts.notify?.via).toBe('minio-events');
   });
 
+  it('keeps what the broker gives up on in the dead-letters bucket, which nobody reads anonymously', () => {
+    expect(app.delivery.deadLetterSink).toBe('dead-letters');
+    expect(app.functions['dead-letters']).toMatchObject({ uses: ['objectStore'], scale: { min: 0 } });
+    expect(app.buckets['dead-letters']).toEqual({ anonymousRead: false });
+  });
+
   it('downloads every four hours', () => {
     expect(longestInterval(parseCron(app.schedule.cron))).toBe(4 * 3600);
     expect(new Set(app.schedule.locations.map((l) => l.id)).size).toBe(app.schedule.locations.length);
@@ -56,6 +62,27 @@ describe('defineApp refuses', () => {
       copy.routes['/status/'] = { function: 'status' };
     });
     expect(define).toThrow('app definition: route "/status/" points at "status", which is not a function');
+  });
+
+  it('a dead-letter sink that is not a function', () => {
+    const define = broken((copy) => {
+      copy.delivery.deadLetterSink = 'dead-letter';
+    });
+    expect(define).toThrow('app definition: delivery.deadLetterSink is "dead-letter", which is not a function');
+  });
+
+  it('a trigger whose own dead-letter sink is not a function', () => {
+    const define = broken((copy) => {
+      (copy.triggers['parse-new-forecasts'] as { delivery?: object }).delivery = { ...app.delivery, deadLetterSink: 'nowhere' };
+    });
+    expect(define).toThrow('app definition: trigger "parse-new-forecasts" dead-letters to "nowhere", which is not a function');
+  });
+
+  it('a trigger subscribing the dead-letter sink', () => {
+    const define = broken((copy) => {
+      copy.triggers['keep-everything'] = { subscriber: 'dead-letters', filter: { type: eventTypes.objectCreated } };
+    });
+    expect(define).toThrow('app definition: trigger "keep-everything" subscribes the dead-letter sink "dead-letters"');
   });
 
   it('a handler path that is not functions/<name>/index.ts', () => {

@@ -8,7 +8,7 @@ import type { EventType } from '../functions/lib/events/types.ts';
 /** What a function's code may ask the runtime for; the rendering wires credentials for each. */
 export type ServiceName = 'objectStore' | 'latestStore' | 'historyStore' | 'auditStore' | 'eventSink' | 'tokenVerifier';
 
-export type BucketName = 'forecasts' | 'web';
+export type BucketName = 'forecasts' | 'web' | 'dead-letters';
 
 export interface FunctionSpec {
   /** Module exporting the function (default export of `defineCloudEventFunction` or `defineHttpFunction`). */
@@ -23,19 +23,24 @@ export interface FunctionSpec {
   resources: { cpu: `${number}m`; memory: `${number}Mi` };
 }
 
-export interface DeliverySpec {
+export interface DeliverySpec<F extends string = string> {
   /** Redeliveries after the first attempt. */
   retry: number;
   backoffPolicy: 'exponential' | 'linear';
   /** ISO 8601 duration of the first backoff, as Knative's `backoffDelay` (e.g. "PT0.5S"). */
   backoffDelay: `PT${number}S`;
+  /**
+   * The function that receives each event the broker gives up on (Knative's `deadLetterSink`):
+   * retries spent, or refused with a 4xx. @default the app's `delivery.deadLetterSink`
+   */
+  deadLetterSink?: F;
 }
 
 export interface TriggerSpec<F extends string> {
   subscriber: F;
   filter: { type: EventType; source?: string };
-  /** @default the app's `delivery` */
-  delivery?: DeliverySpec;
+  /** @default the app's `delivery` (its dead-letter sink too, when this one names none) */
+  delivery?: DeliverySpec<F>;
 }
 
 export type RouteTarget<F extends string> = { function: F; auth?: 'admin' } | { bucket: BucketName };
@@ -54,8 +59,8 @@ export interface AppDefinition<F extends string> {
   /** The function names are taken from these keys only; everything else must refer to one. */
   functions: Record<F, FunctionSpec>;
   triggers: Record<string, TriggerSpec<NoInfer<F>>>;
-  /** Broker delivery for every trigger unless it sets its own; exhausted events go to the dead-letter sink. */
-  delivery: DeliverySpec;
+  /** Broker delivery for every trigger unless it sets its own; exhausted events go to the dead-letter sink, which every app must name. */
+  delivery: DeliverySpec<NoInfer<F>> & { deadLetterSink: NoInfer<F> };
   databases: {
     latest: { engine: 'mongodb'; database: string; collection: string };
     history: { engine: 'postgres'; database: string };
@@ -79,6 +84,13 @@ export function defineApp<const F extends string>(app: AppDefinition<F>): AppDef
   };
   for (const [name, t] of Object.entries<TriggerSpec<F>>(app.triggers)) {
     must(names.has(t.subscriber), `trigger "${name}" subscribes "${t.subscriber}", which is not a function`);
+    const sink = t.delivery?.deadLetterSink;
+    must(sink === undefined || names.has(sink), `trigger "${name}" dead-letters to "${sink ?? ''}", which is not a function`);
+  }
+  must(names.has(app.delivery.deadLetterSink), `delivery.deadLetterSink is "${app.delivery.deadLetterSink}", which is not a function`);
+  for (const [name, t] of Object.entries<TriggerSpec<F>>(app.triggers)) {
+    // The sink must not depend on the broker it is the last resort of.
+    must(t.subscriber !== (t.delivery?.deadLetterSink ?? app.delivery.deadLetterSink), `trigger "${name}" subscribes the dead-letter sink "${t.subscriber}"`);
   }
   for (const [path, r] of Object.entries<RouteTarget<F>>(app.routes)) {
     must(!('function' in r) || names.has(r.function), `route "${path}" points at "${'function' in r ? r.function : ''}", which is not a function`);

@@ -11,6 +11,8 @@ export const app = defineApp({
   buckets: {
     forecasts: { anonymousRead: false, notify: { events: ['s3:ObjectCreated:*'], via: 'minio-events' } },
     web: { anonymousRead: true },
+    // What the broker gave up on, one JSON object per event; `npm run replay-dead-letters -- --from-bucket` sends them again.
+    'dead-letters': { anonymousRead: false },
   },
   functions: {
     'download-forecast': {
@@ -43,6 +45,12 @@ export const app = defineApp({
       scale: { min: 1, max: 2, concurrency: 50 },
       resources: { cpu: '50m', memory: '96Mi' },
     },
+    'dead-letters': {
+      handler: 'functions/dead-letters/index.ts',
+      uses: ['objectStore'],
+      scale: { min: 0, max: 1 },
+      resources: { cpu: '50m', memory: '96Mi' },
+    },
   },
   triggers: {
     'parse-new-forecasts': {
@@ -53,7 +61,7 @@ export const app = defineApp({
     'download-on-reload': { subscriber: 'download-forecast', filter: { type: eventTypes.reloadRequested } },
     'record-reload-result': { subscriber: 'reload-forecast', filter: { type: eventTypes.downloadCompleted } },
   },
-  delivery: { retry: 5, backoffPolicy: 'exponential', backoffDelay: 'PT0.5S' },
+  delivery: { retry: 5, backoffPolicy: 'exponential', backoffDelay: 'PT0.5S', deadLetterSink: 'dead-letters' },
   databases: {
     latest: { engine: 'mongodb', database: 'forecast', collection: 'latest' },
     history: { engine: 'postgres', database: 'forecast' },

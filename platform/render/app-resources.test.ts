@@ -27,6 +27,19 @@ describe('renderApp', () => {
     expect(parse?.spec).toMatchObject({ filter: { attributes: { type: 'io.minio.object.created', source: '/minio/buckets/forecasts' } }, delivery: { retry: 5, backoffPolicy: 'exponential' } });
   });
 
+  it('sends what the Broker and every Trigger give up on to the dead-letters function', () => {
+    const sink = { ref: { apiVersion: 'serving.knative.dev/v1', kind: 'Service', name: 'dead-letters' } };
+    for (const o of [...byKind('Broker'), ...byKind('Trigger')]) {
+      expect((o.spec as { delivery: unknown }).delivery, `${o.kind} ${o.metadata.name}`).toEqual({ retry: 5, backoffPolicy: 'exponential', backoffDelay: 'PT0.5S', deadLetterSink: sink });
+    }
+    expect(byKind('Trigger')).toHaveLength(Object.keys(app.triggers).length);
+    // The sink scales to zero and reaches only the object store; no trigger routes to it.
+    const service = byKind('Service').find((s) => s.metadata.name === 'dead-letters') as unknown as { spec: { template: { metadata: { annotations: Record<string, string> }; spec: { containers: { env: { name: string }[] }[] } } } };
+    expect(service.spec.template.metadata.annotations['autoscaling.knative.dev/min-scale']).toBe('0');
+    expect(service.spec.template.spec.containers[0]?.env.map((e) => e.name)).toEqual(expect.arrayContaining(['MINIO_ENDPOINT', 'MINIO_ACCESS_KEY', 'MINIO_SECRET_KEY']));
+    expect(byKind('Trigger').map((t) => (t.spec as { subscriber: { ref: { name: string } } }).subscriber.ref.name)).not.toContain('dead-letters');
+  });
+
   it('runs each function non-root, read-only, with probes and its scale bounds', () => {
     const get = byKind('Service').find((s) => s.metadata.name === 'get-forecast') as unknown as {
       spec: { template: { metadata: { annotations: Record<string, string> }; spec: { containers: { securityContext: object; readinessProbe: object; env: { name: string }[] }[] } } };
@@ -53,6 +66,10 @@ describe('renderApp', () => {
     trigger.spec.filters = [{ exact: { type: 42 } }];
     (trigger.spec as { delivery: Record<string, unknown> }).delivery.retry = 'five';
     expect(crdProblems(trigger).join('\n')).toMatch(/retry: must be integer/);
+    // The dead-letter sink's shape is checked too: a Destination has ref/uri, not a bare name.
+    const broker = structuredClone(byKind('Broker')[0]) as { spec: { delivery: Record<string, unknown> } } & (typeof objects)[number];
+    broker.spec.delivery.deadLetterSink = { service: 'dead-letters' };
+    expect(crdProblems(broker).join('\n')).toMatch(/deadLetterSink/);
   });
 
   it('passes kubernetes-models validation for core kinds', async () => {

@@ -65,7 +65,7 @@ export function renderApp(app: App, options: AppRenderOptions): KubeObject[] {
         broker: brokerName,
         filter: { attributes: { type: t.filter.type, ...(t.filter.source ? { source: t.filter.source } : {}) } },
         subscriber: { ref: { apiVersion: 'serving.knative.dev/v1', kind: 'Service', name: t.subscriber } },
-        delivery: delivery(t.delivery ?? app.delivery),
+        delivery: delivery(t.delivery ?? app.delivery, app.delivery.deadLetterSink),
       },
     })),
     {
@@ -108,13 +108,19 @@ function broker(app: App, namespace: string, kind: AppRenderOptions['broker']): 
       config: kafka
         ? { apiVersion: 'v1', kind: 'ConfigMap', name: 'kafka-broker-config', namespace: 'knative-eventing' }
         : { apiVersion: 'v1', kind: 'ConfigMap', name: 'config-br-default-channel', namespace: 'knative-eventing' },
-      delivery: delivery(app.delivery),
+      delivery: delivery(app.delivery, app.delivery.deadLetterSink),
     },
   };
 }
 
-function delivery(spec: DeliverySpec) {
-  return { retry: spec.retry, backoffPolicy: spec.backoffPolicy, backoffDelay: spec.backoffDelay };
+/** Knative's DeliverySpec. The sink is a function's Knative Service, in the namespace of the object that names it. */
+function delivery(spec: DeliverySpec<FunctionName>, appSink: FunctionName) {
+  return {
+    retry: spec.retry,
+    backoffPolicy: spec.backoffPolicy,
+    backoffDelay: spec.backoffDelay,
+    deadLetterSink: { ref: { apiVersion: 'serving.knative.dev/v1', kind: 'Service', name: spec.deadLetterSink ?? appSink } },
+  };
 }
 
 function knativeService(app: App, name: FunctionName, spec: FunctionSpec, namespace: string, options: AppRenderOptions): KubeObject {

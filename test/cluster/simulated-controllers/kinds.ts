@@ -115,8 +115,11 @@ export const simulatedKinds: readonly SimulatedKind[] = [
   {
     group: 'psmdb.percona.com', version: 'v1', plural: 'perconaservermongodbs', kind: 'PerconaServerMongoDB',
     isReconciled: (o) => o.status?.state === 'ready' && o.status.observedGeneration === (o.metadata.generation ?? 1),
+    // The CRD's status schema requires `ready` and `size` (members ready / wanted).
     status: (o) => ({
       state: 'ready',
+      ready: replsetSize(o),
+      size: replsetSize(o),
       observedGeneration: o.metadata.generation ?? 1,
       host: `${o.metadata.name}-rs0.${ns(o)}.svc.cluster.local`,
       conditions: [{ type: 'ready', status: 'True', lastTransitionTime: at() }],
@@ -128,6 +131,12 @@ export const simulatedKinds: readonly SimulatedKind[] = [
     status: () => ({ PostgresClusterStatus: 'Running' }),
   },
 ];
+
+/** Members of the first replica set (`spec.replsets[0].size`), as Percona counts them. @default 1 */
+function replsetSize(o: CustomObject): number {
+  const size = (o.spec?.replsets as { size?: unknown }[] | undefined)?.[0]?.size;
+  return typeof size === 'number' ? size : 1;
+}
 
 /**
  * The Secrets the Zalando operator creates for a `postgresql`: one per user in spec.users plus

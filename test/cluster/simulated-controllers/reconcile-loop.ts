@@ -115,7 +115,8 @@ export function startSimulatedControllers(kubeconfigPath: string, options: Simul
         const list = (await custom.listClusterCustomObject({ group: kind.group, version: kind.version, plural: kind.plural })) as { items?: CustomObject[] };
         items = list.items ?? [];
       } catch (error) {
-        if (error instanceof ApiException && error.code === 404) continue; // CRD not installed (yet)
+        // 404: CRD not installed (yet); 429: its storage is still starting. Both pass.
+        if (error instanceof ApiException && (error.code === 404 || error.code === 429)) continue;
         noteError(`list ${kind.plural}.${kind.group}`, error);
         continue;
       }

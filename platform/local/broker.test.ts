@@ -124,6 +124,37 @@ describe('LocalBroker', () => {
     expect(await files('pending', 'parse')).toEqual([]);
   });
 
+  it('sends what it gives up on to the dead-letter sink with Knative’s error extensions, and keeps no folder letter', async () => {
+    const refusing = await subscriber(() => ({ status: 422, body: '{"error":"not a forecast"}' }));
+    const sink = await subscriber(() => ({ status: 201 }));
+    const broker = await startBroker([{ ...trigger('parse', { type: eventTypes.objectCreated }, refusing), deadLetterSink: () => sink.url }]);
+    await broker.publish(objectCreated('bad'));
+    await broker.idle();
+    expect(sink.received).toHaveLength(1);
+    const headers = sink.received[0]?.headers ?? {};
+    expect(headers).toMatchObject({ 'ce-id': 'bad', 'ce-type': eventTypes.objectCreated, 'ce-knativeerrorcode': '422', 'ce-knativeerrordest': refusing.url });
+    expect(Buffer.from(String(headers['ce-knativeerrordata']), 'base64').toString('utf8')).toContain('answered 422: {"error":"not a forecast"}');
+    expect(JSON.parse(sink.received[0]?.body ?? '')).toEqual({ bucket: 'forecasts', key: 'aemet/28079/bad.xml' });
+    expect(await deadLetters('parse')).toEqual([]);
+    expect(await files('pending', 'parse')).toEqual([]);
+  });
+
+  it('keeps the letter in the folder, with both reasons, when the dead-letter sink does not take it or is not running', async () => {
+    const refusing = await subscriber(() => ({ status: 400, body: 'no' }));
+    const failingSink = await subscriber(() => ({ status: 503, body: 'bucket unavailable' }));
+    const broker = await startBroker([
+      { ...trigger('parse', { type: eventTypes.objectCreated }, refusing), deadLetterSink: () => failingSink.url },
+      { ...trigger('other', { type: eventTypes.objectCreated }, refusing), deadLetterSink: () => undefined },
+    ]);
+    await broker.publish(objectCreated('bad'));
+    await broker.idle();
+    const [letter] = await deadLetters('parse');
+    expect(letter).toMatchObject({ status: 400, event: { id: 'bad' } });
+    expect(letter?.event).not.toHaveProperty('knativeerrorcode');
+    expect(letter?.reason).toMatch(/answered 400: no; and the dead-letter sink did not take it: .*answered 503: bucket unavailable/);
+    expect((await deadLetters('other'))[0]?.reason).toMatch(/answered 400: no; and the dead-letter sink is not running$/);
+  });
+
   it('dead-letters after the retries run out, counting every attempt', async () => {
     const down = await subscriber(() => ({ status: 503, body: 'database unavailable' }));
     const broker = await startBroker([trigger('parse', { type: eventTypes.objectCreated }, down)]);

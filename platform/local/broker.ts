@@ -1,8 +1,10 @@
 // The in-process broker of `npm run dev`, with Knative's delivery semantics: an ingress that
 // accepts CloudEvents (202 once persisted), triggers that filter on exact attribute values,
 // at-least-once delivery with retry and exponential (or linear) backoff, replies published back
-// to the broker, and a dead-letter folder for what could not be delivered. Pending deliveries
-// live on disk until acknowledged, so a restart picks them up again.
+// to the broker, and a dead-letter sink for what could not be delivered: as in the cluster, the
+// event goes to the trigger's dead-letter function with Knative's `knativeerror*` extensions;
+// when there is none, or it does not take the event, to the dead-letter folder, so nothing is
+// lost. Pending deliveries live on disk until acknowledged, so a restart picks them up again.
 import { createHash } from 'node:crypto';
 import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
@@ -21,6 +23,8 @@ export interface BrokerTrigger {
   /** Resolved when the subscriber is running; deliveries wait for it. */
   subscriberUrl: () => string | undefined;
   delivery: DeliverySpec;
+  /** URL of the dead-letter function (the app's `deadLetterSink`) when it runs. @default the folder only */
+  deadLetterSink?: () => string | undefined;
 }
 
 export interface DeadLetter {
@@ -205,11 +209,27 @@ export class LocalBroker {
   }
 
   private async deadLetter(trigger: BrokerTrigger, event: CloudEvent<unknown>, file: string, error: DeliveryError | undefined, attempts: number) {
+    let reason = error?.message ?? 'unknown';
+    const sink = trigger.deadLetterSink?.();
+    if (sink) {
+      try {
+        const response = await postCloudEvent(sink, withKnativeError(event, reason, error?.status ?? null, trigger.subscriberUrl()), 30_000);
+        await response.body?.cancel();
+        await rm(file, { force: true });
+        this.log.error('dead-lettered', { trigger: trigger.name, type: event.type, id: event.id, reason, sink });
+        return;
+      } catch (sinkError) {
+        // The sink did not take it: the folder keeps it, with both reasons.
+        reason = `${reason}; and the dead-letter sink did not take it: ${errorMessage(sinkError)}`;
+      }
+    } else if (trigger.deadLetterSink) {
+      reason = `${reason}; and the dead-letter sink is not running`;
+    }
     const dir = join(this.deadLetterDir(), trigger.name);
     await mkdir(dir, { recursive: true });
     const letter: DeadLetter = {
       trigger: trigger.name,
-      reason: error?.message ?? 'unknown',
+      reason,
       status: error?.status ?? null,
       attempts,
       failedAt: new Date().toISOString(),
@@ -217,6 +237,15 @@ export class LocalBroker {
     };
     await writeFile(join(dir, `${Date.now()}-${createHash('sha256').update(event.id).digest('hex').slice(0, 12)}.json`), JSON.stringify(letter, null, 2));
     await rm(file, { force: true });
-    this.log.error('dead-lettered', { trigger: trigger.name, type: event.type, id: event.id, reason: letter.reason });
+    this.log.error('dead-lettered', { trigger: trigger.name, type: event.type, id: event.id, reason: letter.reason, folder: dir });
   }
+}
+
+/** Knative's dispatchers add these to an event they send to a dead-letter sink; the sink reads them. */
+function withKnativeError(event: CloudEvent<unknown>, reason: string, status: number | null, destination: string | undefined): CloudEvent<unknown> {
+  return event.cloneWith({
+    knativeerrordata: Buffer.from(reason.slice(0, 4096)).toString('base64'),
+    ...(status !== null ? { knativeerrorcode: String(status) } : {}),
+    ...(destination ? { knativeerrordest: destination } : {}),
+  });
 }

@@ -1,12 +1,16 @@
-// The dead-letter folder the local broker writes (`<broker dir>/dead-letters/<trigger>/*.json`,
-// one DeadLetter each), read back and sent again. Each event is POSTed to a broker ingress (or
-// any CloudEvents receiver) and its file is removed only once the receiver answered 2xx, so a
+// Dead letters read back and sent again: the folder the local broker falls back to
+// (`<broker dir>/dead-letters/<trigger>/*.json`, one DeadLetter each), or the `dead-letters`
+// bucket the dead-letters function writes (in the cluster's MinIO, or `npm run dev`'s objects). Each event is POSTed to a broker ingress (or
+// any CloudEvents receiver) and its file or object is removed only once the receiver answered 2xx, so a
 // replay interrupted half-way, or refused, loses nothing: what was not accepted stays for the
 // next run. A replayed event goes through the broker's triggers again; the handlers are
 // idempotent, so an event replayed twice is stored once.
 import { readdir, readFile, rm } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, relative, sep } from 'node:path';
 import { z } from 'zod';
+import { deadLetterBucket, knativeErrorExtensions, type BucketDeadLetter } from '../../functions/dead-letters/index.ts';
+import { FilesystemObjectStore } from '../../functions/lib/storage/filesystem-object-store.ts';
+import type { MinioSettings } from '../../functions/lib/storage/minio-object-store.ts';
 import { errorMessage } from '../../functions/lib/errors.ts';
 import { CloudEvent, postCloudEvent } from '../../functions/lib/events/cloudevents-http.ts';
 import type { DeadLetter } from './broker.ts';
@@ -26,7 +30,9 @@ export interface StoredDeadLetter {
 }
 
 export interface ReplayOutcome {
+  /** The letter's file, or its key in the bucket. */
   file: string;
+  /** The trigger it failed on (folder), or where it could not be delivered (bucket: Knative's `knativeerrordest`). */
   trigger: string;
   /** The event's id and type; null when the file could not be read as a dead letter. */
   id: string | null;
@@ -94,7 +100,7 @@ export async function replayDeadLetters(options: ReplayOptions): Promise<ReplayR
       continue;
     }
     try {
-      const event = new CloudEvent(letter.event as Record<string, unknown> & { type: string; source: string });
+      const event = originalEvent(letter.event);
       const response = await postCloudEvent(options.target, event, options.timeoutMs ?? 30_000);
       await response.body?.cancel();
     } catch (error) {
@@ -103,6 +109,118 @@ export async function replayDeadLetters(options: ReplayOptions): Promise<ReplayR
     }
     // Accepted: only now is the letter removed.
     await rm(file, { force: true });
+    report.replayed.push(outcome);
+    options.onLetter?.(outcome, { replayed: true });
+  }
+  return report;
+}
+
+const BucketDeadLetterSchema = z.object({
+  status: z.number().nullable(),
+  reason: z.string(),
+  destination: z.string().nullable(),
+  receivedAt: z.string(),
+  event: DeadLetterSchema.shape.event,
+}) satisfies z.ZodType<BucketDeadLetter>;
+
+/** The dead-letters bucket, seen as what a replay needs: list, read, remove. */
+export interface DeadLetterBucket {
+  /** Where it is, for messages. */
+  readonly location: string;
+  /** Every key, oldest first (keys start with the day and time they were stored). */
+  keys(): Promise<string[]>;
+  read(key: string): Promise<Uint8Array | null>;
+  remove(key: string): Promise<void>;
+}
+
+/** The bucket in `npm run dev`'s object store directory (`<data dir>/objects`), laid out as FilesystemObjectStore writes it. */
+export function directoryDeadLetterBucket(objectsDir: string): DeadLetterBucket {
+  const store = new FilesystemObjectStore(objectsDir);
+  const root = join(objectsDir, deadLetterBucket);
+  return {
+    location: root,
+    async keys() {
+      const entries = await readdir(root, { recursive: true, withFileTypes: true }).catch(() => []);
+      return entries
+        .filter((e) => e.isFile() && !e.name.endsWith('.partial'))
+        .map((e) => relative(root, join(e.parentPath, e.name)).split(sep).join('/'))
+        .sort();
+    },
+    read: async (key) => (await store.get(deadLetterBucket, key))?.bytes ?? null,
+    async remove(key) {
+      await rm(join(root, key), { force: true });
+      await rm(join(objectsDir, '.meta', deadLetterBucket, `${key}.json`), { force: true });
+    },
+  };
+}
+
+/** The bucket on MinIO (or any S3 API): the cluster's, reached with the settings the functions use. */
+export async function minioDeadLetterBucket(settings: MinioSettings): Promise<DeadLetterBucket> {
+  const { MinioObjectStore } = await import('../../functions/lib/storage/minio-object-store.ts');
+  const store = new MinioObjectStore(settings);
+  return {
+    location: `${settings.endpoint.replace(/\/$/, '')}/${deadLetterBucket}`,
+    async keys() {
+      const keys: string[] = [];
+      for await (const item of store.client.listObjectsV2(deadLetterBucket, '', true)) {
+        if (typeof (item as { name?: unknown }).name === 'string') keys.push((item as { name: string }).name);
+      }
+      return keys.sort();
+    },
+    read: async (key) => (await store.get(deadLetterBucket, key))?.bytes ?? null,
+    remove: (key) => store.client.removeObject(deadLetterBucket, key),
+  };
+}
+
+export function parseBucketDeadLetter(bytes: Uint8Array): BucketDeadLetter {
+  const parsed = BucketDeadLetterSchema.safeParse(JSON.parse(Buffer.from(bytes).toString('utf8')));
+  if (!parsed.success) throw new Error(`not a dead letter: ${parsed.error.issues[0]?.path.join('.') ?? ''} ${parsed.error.issues[0]?.message ?? ''}`);
+  return parsed.data as BucketDeadLetter;
+}
+
+/** The event as it was before Knative (or the local broker) added why it failed. */
+export function originalEvent(event: Record<string, unknown>): CloudEvent<unknown> {
+  const attributes: Record<string, unknown> = { ...event };
+  for (const name of Object.values(knativeErrorExtensions)) delete attributes[name];
+  return new CloudEvent(attributes as Record<string, unknown> & { type: string; source: string });
+}
+
+export interface BucketReplayOptions extends Omit<ReplayOptions, 'dir' | 'trigger'> {
+  bucket: DeadLetterBucket;
+}
+
+/** Like replayDeadLetters, for the bucket: each object removed only once the target accepted its event. */
+export async function replayDeadLetterBucket(options: BucketReplayOptions): Promise<ReplayReport> {
+  const report: ReplayReport = { replayed: [], kept: [] };
+  for (const key of await options.bucket.keys()) {
+    const outcome: ReplayOutcome = { file: key, trigger: '?', id: null, type: null, deadLetterReason: null };
+    const keep = (reason: string) => {
+      report.kept.push({ ...outcome, reason });
+      options.onLetter?.(outcome, { replayed: false, reason });
+    };
+    let letter: BucketDeadLetter;
+    try {
+      const bytes = await options.bucket.read(key);
+      if (bytes === null) continue; // removed since it was listed (another replay)
+      letter = parseBucketDeadLetter(bytes);
+    } catch (error) {
+      keep(`unreadable: ${errorMessage(error)}`);
+      continue;
+    }
+    Object.assign(outcome, { trigger: letter.destination ?? '?', id: letter.event.id as string, type: letter.event.type as string, deadLetterReason: letter.reason });
+    if (options.dryRun) {
+      keep('dry run');
+      continue;
+    }
+    try {
+      const response = await postCloudEvent(options.target, originalEvent(letter.event), options.timeoutMs ?? 30_000);
+      await response.body?.cancel();
+    } catch (error) {
+      keep(errorMessage(error));
+      continue;
+    }
+    // Accepted: only now is the object removed.
+    await options.bucket.remove(key);
     report.replayed.push(outcome);
     options.onLetter?.(outcome, { replayed: true });
   }

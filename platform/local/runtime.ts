@@ -116,6 +116,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
         filter: { type: t.filter.type, ...(t.filter.source ? { source: t.filter.source } : {}) },
         subscriberUrl: () => running.get(t.subscriber)?.url,
         delivery: options.delivery ?? t.delivery ?? app.delivery,
+        // The same dead-letter function as in the cluster, storing in the same bucket.
+        deadLetterSink: () => running.get(options.delivery?.deadLetterSink ?? t.delivery?.deadLetterSink ?? app.delivery.deadLetterSink)?.url,
       })),
     });
     await broker.start();

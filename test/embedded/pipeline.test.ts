@@ -1,6 +1,6 @@
 // The whole app on the embedded runtime, over HTTP as a user reaches it: schedule → download →
 // object → MinIO-style notification → minio-events → broker → parse-forecast → API; the admin
-// reload through the edge with development tokens; a bad object ending in the dead-letter folder.
+// reload through the edge with development tokens; a bad object ending in the dead-letters bucket.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -8,7 +8,7 @@ import type { ForecastListResponse, ForecastResponse } from '../../functions/get
 import { createLogger } from '../../functions/lib/runtime/log.ts';
 import { app } from '../../platform/app.ts';
 import { startLocalRuntime, type LocalRuntime } from '../../platform/local/runtime.ts';
-import type { DeadLetter } from '../../platform/local/broker.ts';
+import { directoryDeadLetterBucket, parseBucketDeadLetter } from '../../platform/local/dead-letters.ts';
 import { tempDir } from '../support/fixtures.ts';
 
 const siteDir = join(import.meta.dirname, 'site');
@@ -97,11 +97,11 @@ describe('embedded pipeline', () => {
     expect((await fetch(`${runtime.url}/admin/reload`, { method: 'POST' })).status).toBe(401);
   });
 
-  it('sends an object it cannot parse to the dead-letter folder with the reason, and keeps serving', async () => {
+  it('sends an object it cannot parse to the dead-letters bucket with the reason, and keeps serving', async () => {
     await runtime.backends.objects.put('forecasts', 'aemet/28079/20260101T000000Z.xml', Buffer.from('<root>not a forecast'), { contentType: 'application/xml' });
     await runtime.idle();
-    const dir2 = join(runtime.broker.deadLetterDir(), 'parse-new-forecasts');
-    const letters = await Promise.all((await readdir(dir2)).map(async (f) => JSON.parse(await readFile(join(dir2, f), 'utf8')) as DeadLetter));
+    const bucket = directoryDeadLetterBucket(runtime.backends.objects.root);
+    const letters = await Promise.all((await bucket.keys()).map(async (key) => parseBucketDeadLetter((await bucket.read(key)) ?? new Uint8Array())));
     expect(letters).toHaveLength(1);
     expect(letters[0]?.status).toBe(422);
     expect(letters[0]?.reason).toMatch(/location 28079 is not a forecast: malformed XML/);

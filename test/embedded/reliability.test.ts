@@ -1,7 +1,7 @@
 // Faults on the embedded runtime, each with the assertion that no forecast is lost: the same
 // object notified again and again (at-least-once) is stored once, and an older issue arriving
 // late never replaces a newer one; an object store that fails while parse-forecast runs ends in
-// the dead-letter folder with its reason and `npm run replay-dead-letters` stores it once the
+// the dead-letters bucket with its reason and `npm run replay-dead-letters` stores it once the
 // store is back; a runtime stopped mid-pipeline delivers everything after its restart; a burst
 // of 1,000 object events is all processed with bounded memory.
 import { execFile } from 'node:child_process';
@@ -15,7 +15,9 @@ import type { Location } from '../../functions/lib/forecast/model.ts';
 import { createLogger } from '../../functions/lib/runtime/log.ts';
 import { FilesystemObjectStore, type CreatedObject } from '../../functions/lib/storage/filesystem-object-store.ts';
 import { app } from '../../platform/app.ts';
+import type { BucketDeadLetter } from '../../functions/dead-letters/index.ts';
 import type { DeadLetter } from '../../platform/local/broker.ts';
+import { directoryDeadLetterBucket, parseBucketDeadLetter } from '../../platform/local/dead-letters.ts';
 import { startLocalRuntime, type LocalRuntime, type LocalRuntimeOptions } from '../../platform/local/runtime.ts';
 import { issueOf, reissued } from '../support/documents.ts';
 import { sampleDocument, tempDir } from '../support/fixtures.ts';
@@ -62,6 +64,12 @@ async function deadLetters(runtime: LocalRuntime, trigger = parseTrigger): Promi
   return Promise.all((await jsonFiles(dir)).map(async (f) => JSON.parse(await readFile(join(dir, f), 'utf8')) as DeadLetter));
 }
 
+/** What the dead-letters function stored in the local object store's `dead-letters` bucket. */
+async function bucketLetters(runtime: LocalRuntime): Promise<BucketDeadLetter[]> {
+  const bucket = directoryDeadLetterBucket(runtime.backends.objects.root);
+  return Promise.all((await bucket.keys()).map(async (key) => parseBucketDeadLetter((await bucket.read(key)) ?? new Uint8Array())));
+}
+
 /** What the object store reports to the notifier after a put, for an object written behind its back. */
 function created(key: string, bytes: Uint8Array): CreatedObject {
   return { bucket: 'forecasts', key, size: bytes.byteLength, contentType: 'application/xml', metadata: {}, etag: createHash('md5').update(bytes).digest('hex') };
@@ -100,6 +108,7 @@ describe('at-least-once delivery on the embedded runtime', () => {
     expect(await historyOf(runtime, madrid.id)).toEqual([o.issuedAt, n.issuedAt]);
     expect((await api<ForecastResponse>(runtime, `/api/forecasts/${madrid.id}`)).issuedAt).toBe(n.issuedAt);
     expect(await deadLetters(runtime)).toEqual([]);
+    expect(await bucketLetters(runtime)).toEqual([]);
   });
 
   it('dead-letters an event whose object store is down, with the reason, and replay-dead-letters stores it once the store is back', async () => {
@@ -118,18 +127,24 @@ describe('at-least-once delivery on the embedded runtime', () => {
       await rename(`${bucketDir}.away`, bucketDir);
     }
 
-    const [letter, ...others] = await deadLetters(runtime);
+    // As in the cluster: the broker gave up and sent it to the dead-letters function, which
+    // stored it (its own bucket was fine) with the subscriber's status and answer.
+    expect(await deadLetters(runtime)).toEqual([]);
+    const [letter, ...others] = await bucketLetters(runtime);
     expect(others).toEqual([]);
-    expect(letter).toMatchObject({ trigger: parseTrigger, status: 503, attempts: 3, event: { type: 'io.minio.object.created', subject: key } });
+    expect(letter).toMatchObject({ status: 503, destination: runtime.functions.get('parse-forecast')?.url, event: { type: 'io.minio.object.created', subject: key } });
     expect(letter?.reason).toMatch(/the object store is unavailable: ENOTDIR/);
     expect(await historyOf(runtime, madrid.id)).not.toContain(issuedAt);
 
-    // The store is back: the replay finds `npm run dev`'s broker from the data directory.
-    const replay = await run(join(repo, 'node_modules', '.bin', 'tsx'), [join(repo, 'scripts', 'replay-dead-letters.ts'), '--data-dir', dir.path], { env: { ...process.env, CI: '1' } });
-    expect(replay.stdout).toMatch(/^replayed parse-new-forecasts io\.minio\.object\.created /m);
+    // The store is back: the replay reads the bucket and finds `npm run dev`'s broker from the data directory.
+    const env: NodeJS.ProcessEnv = { ...process.env, CI: '1' };
+    delete env.MINIO_ENDPOINT;
+    delete env.OBJECT_STORE_DIR;
+    const replay = await run(join(repo, 'node_modules', '.bin', 'tsx'), [join(repo, 'scripts', 'replay-dead-letters.ts'), '--data-dir', dir.path, '--from-bucket'], { env });
+    expect(replay.stdout).toMatch(/^replayed io\.minio\.object\.created \S+ \(\d{4}-\d\d-\d\d\/.*\.json\)$/m);
     expect(replay.stdout).toMatch(/^1 replayed, 0 kept$/m);
     await runtime.idle();
-    expect(await deadLetters(runtime)).toEqual([]);
+    expect(await bucketLetters(runtime)).toEqual([]);
     expect(await historyOf(runtime, madrid.id)).toContain(issuedAt);
     expect((await api<ForecastResponse>(runtime, `/api/forecasts/${madrid.id}`)).issuedAt).toBe(issuedAt);
   }, 60_000);
@@ -168,6 +183,7 @@ describe('a restart of the embedded runtime mid-pipeline', () => {
       expect(await jsonFiles(join(dir.path, 'broker', 'pending', trigger)), trigger).toEqual([]);
       expect(await deadLetters(second, trigger), trigger).toEqual([]);
     }
+    expect(await bucketLetters(second)).toEqual([]);
     expect(await jsonFiles(join(dir.path, 'minio-queue'))).toEqual([]);
   }, 60_000);
 });
@@ -228,6 +244,7 @@ describe('a burst of 1,000 object events', () => {
     const list = await api<ForecastListResponse>(runtime, '/api/forecasts');
     for (const item of list.items) expect(item.issuedAt).toBe(expected.get(item.location.id)?.at(-1));
     expect(await deadLetters(runtime)).toEqual([]);
+    expect(await bucketLetters(runtime)).toEqual([]);
     // The notifier and the broker send a bounded number at once (8 and 16), the rest waits on
     // disk: the heap grew by ~80 MiB here. Sending all 1,000 at once grew it by 220–270 MiB (and
     // lost events to timeouts); this bound fails on that.

@@ -3,8 +3,9 @@
 // The simulated cluster for developing and testing the bootstrap with no real cluster: a real
 // Kubernetes control plane on loopback with fake nodes (kwok) and simulated controllers for the
 // custom resources. No container runs in it. See test/cluster/README.md.
-//   up      starts it (the first run builds the binaries, ~10 min) and writes the kubeconfig to
-//           .cluster/kubeconfig, or reuses the one already running when it is healthy
+//   up      starts it (the first run builds the binaries, 10–35 min) and writes the kubeconfig to
+//           .cluster/kubeconfig, or reuses the one already running when it is healthy (and of
+//           the --profile asked for; without --profile any; a new one is `default`)
 //   down    stops it and removes its data
 //   status  says whether it runs, with each process's pid and memory
 import { relative, resolve } from 'node:path';
@@ -19,10 +20,10 @@ await runMain(async () => {
   const [command] = argv._;
   switch (command) {
     case 'up': {
-      const profile = String(argv.profile ?? 'default');
-      if (!clusterProfiles.includes(profile as ClusterProfile)) fail(`--profile must be one of ${clusterProfiles.join(', ')}, not "${profile}"`, usage);
+      const profile = argv.profile === undefined ? undefined : String(argv.profile);
+      if (profile !== undefined && !clusterProfiles.includes(profile as ClusterProfile)) fail(`--profile must be one of ${clusterProfiles.join(', ')}, not "${profile}"`, usage);
       const kubeconfigPath = argv.kubeconfig === undefined ? undefined : resolve(String(argv.kubeconfig));
-      const cluster = await startSimulatedCluster({ profile: profile as ClusterProfile, stateDir: defaultStateDir, kubeconfigPath });
+      const cluster = await startSimulatedCluster({ profile: profile as ClusterProfile | undefined, stateDir: defaultStateDir, kubeconfigPath });
       console.log(`simulated cluster ${cluster.reused ? 'already running' : 'up'}: profile ${cluster.profile}, API server ${cluster.apiServerUrl}`);
       if (!cluster.reused) console.log(`  /readyz after ${seconds(cluster.timings.readyzAfterMs)}, node Ready after ${seconds(cluster.timings.nodesReadyAfterMs)}`);
       console.log(`  export KUBECONFIG=${relative(process.cwd(), cluster.kubeconfigPath) || cluster.kubeconfigPath}`);

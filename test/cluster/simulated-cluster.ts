@@ -29,7 +29,11 @@ const repoRoot = resolve(import.meta.dirname, '..', '..');
 export const defaultStateDir = join(repoRoot, '.cluster');
 
 export interface SimulatedClusterOptions {
-  /** Node size: `default` is one 4 CPU / 8 GiB node, `small` one 2 CPU / 4 GiB node. @default 'default' */
+  /**
+   * Node size: `default` is one 4 CPU / 8 GiB node, `small` one 2 CPU / 4 GiB node. A running
+   * cluster of another profile is replaced; left out, a running cluster of either is reused.
+   * @default 'default'
+   */
   profile?: ClusterProfile;
   /**
    * Directory of state.json. With it the cluster is persistent (outlives this process, reused
@@ -70,7 +74,8 @@ export async function startSimulatedCluster(options: SimulatedClusterOptions = {
     const previous = await readState(options.stateDir);
     if (previous) {
       const problems = await clusterProblems(previous);
-      if (problems.length === 0 && previous.profile === profile) {
+      // No profile asked for: whichever is running will do.
+      if (problems.length === 0 && (options.profile === undefined || previous.profile === profile)) {
         const kubeconfigPath = options.kubeconfigPath ?? previous.kubeconfigPath;
         if (kubeconfigPath !== previous.kubeconfigPath) await writeAdminKubeconfig(kubeconfigPath, previous.apiServerUrl, certificatePaths(join(previous.dataDir, 'pki')));
         say(`simulated cluster: reusing the running ${profile} cluster at ${previous.apiServerUrl}`);

@@ -190,6 +190,23 @@ describe('npm run replay-dead-letters -- --from-bucket', () => {
     expect(await bucket().keys()).toHaveLength(2);
   });
 
+  it('replays the bucket and the broker’s fallback folder when given no source', async () => {
+    // With the sink down, the broker keeps the letter in its folder instead.
+    await sink.close();
+    await broker.publish(objectCreated('third'));
+    await broker.idle();
+    expect(await letters()).toHaveLength(1);
+    subscriberUp = true;
+    const result = await replay('--data-dir', data.path);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/^replayed parse-new-forecasts io\.minio\.object\.created third$/m);
+    expect(result.stdout).toMatch(/^3 replayed, 0 kept$/m);
+    await broker.idle();
+    expect(subscriber.received.map((r) => r.headers['ce-id']).sort()).toEqual(['first', 'second', 'third']);
+    expect(await letters()).toEqual([]);
+    expect(await bucket().keys()).toEqual([]);
+  });
+
   it('lists with the reason on --dry-run, and refuses --trigger', async () => {
     const listed = await replay('--data-dir', data.path, '--from-bucket', '--dry-run');
     expect(listed.code).toBe(0);

@@ -3,18 +3,19 @@
 // Sends the events the broker gave up on back to the broker, once whatever made them fail is
 // fixed (a store that was down, a bug since deployed). Each dead letter is removed only once
 // the broker accepted its event; the rest stay, and the command exits 1 naming them.
-// By default it reads `npm run dev`'s folder (.data/broker/dead-letters) and sends to the broker
-// of the `npm run dev` running on that data directory. For a cluster, pass --from (a folder of
-// dead letters in the same format) and --to (the broker ingress, e.g. through kubectl
-// port-forward): see docs/RELIABILITY.md.
-// --from-bucket reads the `dead-letters` bucket the dead-letters function writes instead: on the
-// MinIO named by MINIO_ENDPOINT / MINIO_ACCESS_KEY / MINIO_SECRET_KEY when set (the cluster's,
-// through a port-forward), otherwise in OBJECT_STORE_DIR or the data directory's `objects`.
+// By default it replays both places `npm run dev` keeps them on the data directory: the
+// `dead-letters` bucket of its object store (where the dead-letters function stores them, as in
+// the cluster) and the broker's fallback folder (`broker/dead-letters`, the folder only with
+// --trigger); it sends to the broker of the `npm run dev` running there unless --to says otherwise.
+// --from-bucket reads only the bucket: on the MinIO named by MINIO_ENDPOINT / MINIO_ACCESS_KEY /
+// MINIO_SECRET_KEY when set (the cluster's, through a port-forward), otherwise in
+// OBJECT_STORE_DIR or the data directory's `objects`. --from reads only a folder of letters in
+// the folder format. For a cluster, add --to (the broker ingress): see docs/RELIABILITY.md.
 import { readFile } from 'node:fs/promises';
 import { join, relative, resolve } from 'node:path';
 import { argv, chalk } from 'zx';
 import { ingressUrlFile } from '../platform/local/broker.ts';
-import { directoryDeadLetterBucket, minioDeadLetterBucket, replayDeadLetterBucket, replayDeadLetters, type DeadLetterBucket, type ReplayOutcome } from '../platform/local/dead-letters.ts';
+import { directoryDeadLetterBucket, minioDeadLetterBucket, replayDeadLetterBucket, replayDeadLetters, type DeadLetterBucket, type ReplayOutcome, type ReplayReport } from '../platform/local/dead-letters.ts';
 import { fail, runMain } from './lib/cli.ts';
 
 const repoRoot = join(import.meta.dirname, '..');
@@ -27,22 +28,30 @@ await runMain(async () => {
   const dryRun = Boolean(argv['dry-run']);
   const trigger = argv.trigger ? String(argv.trigger) : undefined;
   if (fromBucket && trigger) fail('--trigger applies to the dead-letter folder only: the bucket does not know which trigger an event failed on', 'run again without --trigger');
-  const bucket = fromBucket ? await deadLetterBucket(dataDir) : null;
-  const dir = bucket ? bucket.location : argv.from ? resolve(String(argv.from)) : join(brokerDir, 'dead-letters');
+  // Without a source: everything `npm run dev` kept on this data directory, the broker's fallback
+  // folder and the dead-letters bucket of its object store (the folder alone with --trigger).
+  const folder = fromBucket ? null : argv.from ? resolve(String(argv.from)) : join(brokerDir, 'dead-letters');
+  const bucket = fromBucket ? await deadLetterBucket(dataDir) : argv.from || trigger ? null : directoryDeadLetterBucket(join(dataDir, 'objects'));
+  const places = [folder, bucket?.location].filter((p) => p !== null && p !== undefined);
   const target = dryRun ? '' : await brokerUrl(argv.to ? String(argv.to) : process.env.BROKER_URL, brokerDir);
 
-  const onLetter = (letter: ReplayOutcome, result: { replayed: true } | { replayed: false; reason: string }) => {
-    const what = letter.id === null ? (bucket ? letter.file : relative(dir, letter.file)) : bucket ? `${letter.type ?? '?'} ${letter.id} (${letter.file})` : `${letter.trigger} ${letter.type ?? '?'} ${letter.id}`;
+  const show = (fromFolder: boolean) => (letter: ReplayOutcome, result: { replayed: true } | { replayed: false; reason: string }) => {
+    const where = fromFolder ? relative(folder ?? '', letter.file) : letter.file;
+    const what = letter.id === null ? where : fromFolder ? `${letter.trigger} ${letter.type ?? '?'} ${letter.id}` : `${letter.type ?? '?'} ${letter.id} (${letter.file})`;
     if (result.replayed) console.log(`${chalk.green('replayed')} ${what}`);
     else console.log(`${dryRun ? 'would replay' : chalk.red('kept')} ${what}${dryRun ? ` (dead-lettered: ${letter.deadLetterReason ?? '?'})` : `: ${result.reason}`}`);
   };
-  const report = bucket
-    ? await replayDeadLetterBucket({ bucket, target, dryRun, onLetter })
-    : await replayDeadLetters({ dir, target, dryRun, ...(trigger ? { trigger } : {}), onLetter });
+  const report: ReplayReport = { replayed: [], kept: [] };
+  const add = (more: ReplayReport) => {
+    report.replayed.push(...more.replayed);
+    report.kept.push(...more.kept);
+  };
+  if (folder) add(await replayDeadLetters({ dir: folder, target, dryRun, ...(trigger ? { trigger } : {}), onLetter: show(true) }));
+  if (bucket) add(await replayDeadLetterBucket({ bucket, target, dryRun, onLetter: show(false) }));
   const kept = dryRun ? 0 : report.kept.length;
-  if (report.replayed.length + report.kept.length === 0) console.log(`no dead letters in ${dir}`);
+  if (report.replayed.length + report.kept.length === 0) console.log(`no dead letters in ${places.join(' or ')}`);
   else console.log(`${report.replayed.length} replayed, ${kept} kept${dryRun ? `, ${report.kept.length} listed (dry run)` : ''}`);
-  if (kept > 0) fail(`${kept} dead letter(s) were not accepted and stay in ${dir}`, 'fix what the reasons above say, then run this again');
+  if (kept > 0) fail(`${kept} dead letter(s) were not accepted and stay in ${places.join(' and ')}`, 'fix what the reasons above say, then run this again');
 });
 
 /** The dead-letters bucket: MinIO when MINIO_ENDPOINT is set, else the local object store's directory. */

@@ -1,9 +1,11 @@
-// The bootstrap's only door to the Kubernetes API, over @kubernetes/client-node: server-side apply
-// with one field manager (and the same request as a dry run first), create for what apply cannot
-// take, read/list/delete for waits, status and teardown. API errors become ApiError with the API
-// server's own message; transient failures (connection refused or reset, 429, 5xx, "the server is
-// currently unable to handle the request") are retried a bounded number of times, each retry a
-// new request. Nothing here decides what to apply: that is the plan's.
+// The bootstrap's only door to the Kubernetes API: server-side apply with one field manager (and
+// the same request as a dry run first), create for what apply cannot take, read/list/delete for
+// waits, status and teardown. Requests are plain HTTP(S) with the kubeconfig's credentials, which
+// @kubernetes/client-node reads. API errors become ApiError with the API server's own message;
+// transient failures (connection refused or reset, 429, 5xx) are retried a bounded number of
+// times, each retry a new request. Nothing here decides what to apply: that is the plan's.
+import * as http from 'node:http';
+import * as https from 'node:https';
 import * as k8s from '@kubernetes/client-node';
 import type { KubeObject } from '../render/kube-object.ts';
 
@@ -62,32 +64,13 @@ export function isTransient(error: unknown): boolean {
   return error instanceof Error && transientErrors.test(`${error.message} ${String((error as { code?: unknown }).code ?? '')} ${String((error.cause as Error | undefined)?.message ?? '')}`);
 }
 
-/** A client-node error as an ApiError carrying the Status the server sent; other errors pass through. */
-export function toApiError(error: unknown, action: string): unknown {
-  if (!(error instanceof k8s.ApiException)) return error;
-  const body = parseBody((error as k8s.ApiException<unknown>).body);
-  const message = body?.message ?? (error as Error).message;
-  return new ApiError((error as k8s.ApiException<unknown>).code, body?.reason ?? '', `${action}: ${message}`);
-}
-
-function parseBody(body: unknown): { message?: string; reason?: string } | undefined {
-  if (typeof body === 'string') {
-    try {
-      return JSON.parse(body) as { message?: string; reason?: string };
-    } catch {
-      return { message: body };
-    }
-  }
-  return body && typeof body === 'object' ? (body as { message?: string; reason?: string }) : undefined;
-}
-
 export async function withRetries<T>(action: string, policy: RetryPolicy, attempt: () => Promise<T>): Promise<T> {
   let last: unknown;
   for (let i = 0; i < policy.attempts; i++) {
     try {
       return await attempt();
     } catch (raw) {
-      last = toApiError(raw, action);
+      last = raw;
       if (!isTransient(last) || i === policy.attempts - 1) break;
       const delay = policy.baseDelayMs * 2 ** i * (0.75 + Math.random() * 0.5);
       await new Promise((resolve) => setTimeout(resolve, delay));
@@ -106,46 +89,115 @@ export function loadKubeConfig(path?: string, context?: string): k8s.KubeConfig 
   return kc;
 }
 
+/**
+ * The API over plain HTTP(S), with client-node supplying only the kubeconfig's credentials and
+ * TLS settings. Objects go out and come back as the JSON the server speaks: client-node's typed
+ * object API would pass them through its built-in models, which drop fields of custom resources
+ * and CRD extensions (`x-kubernetes-*`).
+ */
 export function clusterApi(kc: k8s.KubeConfig, retry: RetryPolicy = { attempts: 6, baseDelayMs: 500 }): ClusterApi {
-  const objects = k8s.KubernetesObjectApi.makeApiClient(kc);
-  const versionApi = kc.makeApiClient(k8s.VersionApi);
-  const dry = (dryRun?: boolean) => (dryRun ? 'All' : undefined);
-  const plain = (o: unknown) => JSON.parse(JSON.stringify(o)) as KubeObject;
+  const server = kc.getCurrentCluster()?.server ?? '';
+  const discovery = new Map<string, { name: string; kind: string; namespaced: boolean }[]>();
+
+  const call = async (method: string, path: string, options: { body?: unknown; contentType?: string } = {}): Promise<{ status: number; body: unknown }> => {
+    const url = new URL(path, server);
+    const request: https.RequestOptions = { method, headers: { accept: 'application/json', ...(options.body === undefined ? {} : { 'content-type': options.contentType ?? 'application/json' }) } };
+    await kc.applyToHTTPSOptions(request);
+    const payload = options.body === undefined ? undefined : JSON.stringify(options.body);
+    return new Promise((resolve, reject) => {
+      const req = (url.protocol === 'https:' ? https : http).request(url, request, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('error', reject);
+        res.on('end', () => {
+          const text = Buffer.concat(chunks).toString('utf8');
+          let body: unknown = text;
+          try {
+            body = text ? JSON.parse(text) : undefined;
+          } catch {
+            // not JSON: keep the text for the message
+          }
+          resolve({ status: res.statusCode ?? 0, body });
+        });
+      });
+      req.setTimeout(60_000, () => req.destroy(new Error(`${method} ${url.pathname}: no answer in 60 s (ETIMEDOUT)`)));
+      req.on('error', reject);
+      req.end(payload);
+    });
+  };
+
+  const expectOk = (action: string, answer: { status: number; body: unknown }) => {
+    if (answer.status >= 200 && answer.status < 300) return answer.body;
+    const status = (typeof answer.body === 'object' ? answer.body : { message: String(answer.body) }) as { message?: string; reason?: string } | undefined;
+    throw new ApiError(answer.status, status?.reason ?? '', `${action}: ${status?.message ?? `HTTP ${answer.status}`}`);
+  };
+
+  /**
+   * The URL path of a kind's collection, from the server's discovery (fetched again when a kind
+   * is new to it); without a namespace, a namespaced kind's collection across all namespaces.
+   */
+  const collection = async (apiVersion: string, kind: string, namespace?: string): Promise<string> => {
+    const groupPath = apiVersion.includes('/') ? `/apis/${apiVersion}` : `/api/${apiVersion}`;
+    let resource = discovery.get(apiVersion)?.find((r) => r.kind === kind);
+    if (!resource) {
+      const answer = await call('GET', groupPath);
+      if (answer.status === 404) throw new ApiError(404, 'NotServed', `${apiVersion} is not served by the cluster (is its CRD installed?)`);
+      const list = expectOk(`discover ${apiVersion}`, answer) as { resources: { name: string; kind: string; namespaced: boolean }[] };
+      discovery.set(apiVersion, list.resources.filter((r) => !r.name.includes('/')));
+      resource = discovery.get(apiVersion)?.find((r) => r.kind === kind);
+    }
+    if (!resource) throw new ApiError(404, 'NotServed', `the cluster serves no ${kind} in ${apiVersion} (is its CRD installed?)`);
+    return resource.namespaced && namespace ? `${groupPath}/namespaces/${encodeURIComponent(namespace)}/${resource.name}` : `${groupPath}/${resource.name}`;
+  };
+  const itemPath = async (ref: ObjectRef) => `${await collection(ref.apiVersion, ref.kind, ref.namespace ?? 'default')}/${encodeURIComponent(ref.name)}`;
+  const query = (params: Record<string, string | undefined>) => {
+    const entries = Object.entries(params).filter((e): e is [string, string] => e[1] !== undefined);
+    return entries.length ? `?${new URLSearchParams(entries).toString()}` : '';
+  };
+
   return {
-    server: kc.getCurrentCluster()?.server ?? '(unknown)',
-    apply: (object, options) =>
-      withRetries(`${options?.dryRun ? 'dry run of ' : ''}apply ${describeRef(refOf(object))}`, retry, async () =>
-        plain(await objects.patch(object, undefined, dry(options?.dryRun), fieldManager, false, k8s.PatchStrategy.ServerSideApply)),
-      ),
-    create: (object, options) =>
-      withRetries(`create ${describeRef(refOf(object))}`, retry, async () => plain(await objects.create(object, undefined, dry(options?.dryRun), fieldManager))),
-    read: (ref) =>
-      withRetries(`read ${describeRef(ref)}`, retry, async () => {
-        try {
-          return plain(await objects.read({ apiVersion: ref.apiVersion, kind: ref.kind, metadata: { name: ref.name, ...(ref.namespace ? { namespace: ref.namespace } : {}) } }));
-        } catch (error) {
-          if (error instanceof k8s.ApiException && error.code === 404) return undefined;
-          throw error;
-        }
-      }),
-    list: (apiVersion, kind, options) =>
-      withRetries(`list ${kind}`, retry, async () => {
-        const list = await objects.list(apiVersion, kind, options?.namespace, undefined, undefined, undefined, undefined, options?.labelSelector);
-        return list.items.map((item) => ({ ...plain(item), apiVersion, kind }));
-      }),
-    delete: (ref) =>
-      withRetries(`delete ${describeRef(ref)}`, retry, async () => {
-        try {
-          await objects.delete({ apiVersion: ref.apiVersion, kind: ref.kind, metadata: { name: ref.name, ...(ref.namespace ? { namespace: ref.namespace } : {}) } }, undefined, undefined, undefined, undefined, 'Background');
-          return true;
-        } catch (error) {
-          if (error instanceof k8s.ApiException && error.code === 404) return false;
-          throw error;
-        }
-      }),
+    server,
+    apply: (object, options) => {
+      const action = `${options?.dryRun ? 'dry run of ' : ''}apply ${describeRef(refOf(object))}`;
+      return withRetries(action, retry, async () => {
+        const path = `${await itemPath(refOf(object))}${query({ fieldManager, force: 'false', dryRun: options?.dryRun ? 'All' : undefined })}`;
+        return expectOk(action, await call('PATCH', path, { body: object, contentType: 'application/apply-patch+yaml' })) as KubeObject;
+      });
+    },
+    create: (object, options) => {
+      const action = `create ${describeRef(refOf(object))}`;
+      return withRetries(action, retry, async () => {
+        const path = `${await collection(object.apiVersion, object.kind, object.metadata.namespace ?? 'default')}${query({ fieldManager, dryRun: options?.dryRun ? 'All' : undefined })}`;
+        return expectOk(action, await call('POST', path, { body: object })) as KubeObject;
+      });
+    },
+    read: (ref) => {
+      const action = `read ${describeRef(ref)}`;
+      return withRetries(action, retry, async () => {
+        const answer = await call('GET', await itemPath(ref));
+        return answer.status === 404 ? undefined : (expectOk(action, answer) as KubeObject);
+      });
+    },
+    list: (apiVersion, kind, options) => {
+      const action = `list ${kind}`;
+      return withRetries(action, retry, async () => {
+        const path = `${await collection(apiVersion, kind, options?.namespace)}${query({ labelSelector: options?.labelSelector })}`;
+        const list = expectOk(action, await call('GET', path)) as { items: KubeObject[] };
+        return list.items.map((item) => ({ ...item, apiVersion, kind }));
+      });
+    },
+    delete: (ref) => {
+      const action = `delete ${describeRef(ref)}`;
+      return withRetries(action, retry, async () => {
+        const answer = await call('DELETE', await itemPath(ref), { body: { kind: 'DeleteOptions', apiVersion: 'v1', propagationPolicy: 'Background' } });
+        if (answer.status === 404) return false;
+        expectOk(action, answer);
+        return true;
+      });
+    },
     version: () =>
       withRetries('read the server version', retry, async () => {
-        const info = await versionApi.getCode();
+        const info = expectOk('read the server version', await call('GET', '/version')) as { major: string; minor: string; gitVersion: string };
         return { major: Number.parseInt(info.major, 10), minor: Number.parseInt(info.minor, 10), gitVersion: info.gitVersion };
       }),
   };

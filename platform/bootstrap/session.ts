@@ -127,8 +127,9 @@ export async function openSession(options: SessionOptions): Promise<Session> {
         functions: app.functions,
         appName: app.name,
         root: repoRoot,
-        // The add-on registries of minikube and microk8s speak plain HTTP.
-        insecure: !options.registry,
+        // The add-on registries of minikube and microk8s speak plain HTTP (a registry given on
+        // loopback does too, unless --insecure is left to its default for other hosts).
+        ...(options.registry ? {} : { insecure: true }),
         platform: { os: 'linux', architecture: await nodeArchitecture(api) },
         ...(options.imageBase ? { base: options.imageBase } : {}),
         onEvent: (e: ImagesEvent) => log(JSON.stringify(e)),

@@ -6,7 +6,7 @@
 // A second teardown finds nothing and says so.
 import { taggedImages } from '../render/app-resources.ts';
 import type { KubeObject } from '../render/kube-object.ts';
-import { describeRef, refOf, type ClusterApi, type ObjectRef } from './cluster-api.ts';
+import { ApiError, describeRef, refOf, type ClusterApi, type ObjectRef } from './cluster-api.ts';
 import { generatedSecretsName, objectsOf, type BootstrapInputs } from './inputs.ts';
 import type { Plan } from './plan.ts';
 import { waitUntil } from './waits.ts';
@@ -70,7 +70,7 @@ export async function teardown(api: ClusterApi, plan: Plan, inputs: BootstrapInp
 }
 
 /** Once a CRD is gone its kind is no longer served: there is nothing left of that kind to delete. */
-const notServed = (error: unknown) => /Failed to fetch resource metadata|Unrecognized API version and kind|the server could not find the requested resource|Cannot read properties of undefined/i.test((error as Error).message);
+const notServed = (error: unknown) => error instanceof ApiError && error.reason === 'NotServed';
 
 async function deleteIfServed(api: ClusterApi, ref: ObjectRef): Promise<boolean> {
   try {

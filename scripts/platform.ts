@@ -85,6 +85,7 @@ async function run(session: Session, only?: ReadonlySet<string>): Promise<void> 
       resumeCommand,
     });
     console.log(`\n${command} finished in ${summary.seconds.toFixed(0)} s: ${summary.changed} objects changed, ${summary.unchanged} unchanged`);
+    if (summary.changed > 0 && summary.changed <= 20) console.log(`changed: ${summary.changedObjects.join(', ')}`);
   } catch (error) {
     if (error instanceof BootstrapError) fail(error.message.split('\nFix the cause')[0]!, error.resume);
     throw error;

@@ -49,6 +49,8 @@ export interface RunOptions {
 
 export interface RunSummary {
   steps: { id: string; seconds: number; changed: number; unchanged: number; skipped?: string }[];
+  /** The objects the API server changed, e.g. "Deployment knative-serving/activator". */
+  changedObjects: string[];
   changed: number;
   unchanged: number;
   seconds: number;
@@ -99,10 +101,10 @@ async function inPool<T, R>(items: readonly T[], size: number, work: (item: T) =
   return results;
 }
 
-/** Dry run, then apply; returns how many objects the API server changed. */
-export async function applyObjects(api: ClusterApi, raw: readonly KubeObject[]): Promise<{ changed: number; unchanged: number }> {
+/** Dry run, then apply; returns what the API server changed. */
+export async function applyObjects(api: ClusterApi, raw: readonly KubeObject[]): Promise<{ changed: string[]; unchanged: number }> {
   const objects = raw.map(normalizeForApply);
-  let changed = 0;
+  const changed: string[] = [];
   const applyBatch = async (batch: KubeObject[]) => {
     const refused: { object: string; message: string }[] = [];
     await inPool(batch, 8, async (o) => {
@@ -114,11 +116,11 @@ export async function applyObjects(api: ClusterApi, raw: readonly KubeObject[]):
       const after = await api.apply(o);
       return before?.metadata.resourceVersion !== after.metadata.resourceVersion;
     });
-    changed += flags.filter(Boolean).length;
+    changed.push(...batch.filter((_, i) => flags[i]).map((o) => describeRef(refOf(o))));
   };
   await applyBatch(objects.filter(isFoundation));
   await applyBatch(objects.filter((o) => !isFoundation(o)));
-  return { changed, unchanged: objects.length - changed };
+  return { changed, unchanged: objects.length - changed.length };
 }
 
 const workloadKinds = new Set(['Deployment', 'StatefulSet']);
@@ -151,7 +153,7 @@ export async function runPlan(options: RunOptions): Promise<RunSummary> {
   const resume = options.resumeCommand ?? 'npm run bootstrap -- --resume';
   const started = Date.now();
   const done = new Set<string>([...(options.done ?? []), ...(options.only ? plan.steps.filter((s) => !options.only!.has(s.id)).map((s) => s.id) : [])]);
-  const summary: RunSummary = { steps: [], changed: 0, unchanged: 0, seconds: 0 };
+  const summary: RunSummary = { steps: [], changedObjects: [], changed: 0, unchanged: 0, seconds: 0 };
   for (const id of options.done ?? []) {
     emit({ type: 'step-skipped', step: id, reason: 'done in an earlier run' });
     summary.steps.push({ id, seconds: 0, changed: 0, unchanged: 0, skipped: 'done in an earlier run' });
@@ -179,8 +181,9 @@ export async function runPlan(options: RunOptions): Promise<RunSummary> {
         const list = objects(action.objects);
         progress(`applying ${list.length} objects`);
         const result = await applyObjects(api, list);
-        counts.changed += result.changed;
+        counts.changed += result.changed.length;
         counts.unchanged += result.unchanged;
+        summary.changedObjects.push(...result.changed);
         return;
       }
       case 'wait': {

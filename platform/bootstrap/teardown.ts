@@ -44,9 +44,12 @@ export async function teardown(api: ClusterApi, plan: Plan, inputs: BootstrapInp
   const all = planObjects(plan, inputs);
   const keep = options.keepData ? all.filter((o) => kept(o, plan.namespace)) : [];
   const doomed = all.filter((o) => !keep.includes(o)).reverse();
+  // Aggregated ClusterRoles after the roles they aggregate: the aggregation controller writes
+  // them with server-side apply, which recreates one deleted while a source role still changes.
   // Namespaces last: deleting one takes everything in it, including custom resources whose
   // operators must still be there to release them.
-  const ordered = [...doomed.filter((o) => o.kind !== 'Namespace'), ...doomed.filter((o) => o.kind === 'Namespace')];
+  const rank = (o: KubeObject) => (o.kind === 'Namespace' ? 2 : o.kind === 'ClusterRole' && o.aggregationRule ? 1 : 0);
+  const ordered = [0, 1, 2].flatMap((r) => doomed.filter((o) => rank(o) === r));
   const deleted: ObjectRef[] = [];
   for (const o of ordered) {
     const ref = refOf(o);
@@ -60,7 +63,13 @@ export async function teardown(api: ClusterApi, plan: Plan, inputs: BootstrapInp
       `${deleted.length} deleted objects to be gone`,
       async () => {
         const left: string[] = [];
-        for (const ref of deleted) if (await readIfServed(api, ref)) left.push(describeRef(ref));
+        for (const ref of deleted) {
+          const live = await readIfServed(api, ref);
+          if (!live) continue;
+          left.push(describeRef(ref));
+          // Recreated by a controller after its delete (see above): delete it again.
+          if (!(live.metadata as { deletionTimestamp?: string }).deletionTimestamp) await deleteIfServed(api, ref);
+        }
         return { ready: left.length === 0, detail: left.length ? `${left.length} still there: ${left.slice(0, 5).join(', ')}` : 'all gone' };
       },
       { timeoutMs: options.timeoutMs ?? 300_000, intervalMs: options.pollMs ?? 2000, ...(options.onProgress ? { onProgress: options.onProgress } : {}) },

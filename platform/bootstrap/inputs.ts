@@ -63,7 +63,7 @@ export const secretsRef = (namespace: string): ObjectRef => ({ apiVersion: 'v1',
 
 /**
  * Settings the platform keeps in upstream ConfigMaps (Knative's ingress class, domain and
- * registries) are merged into those ConfigMaps, which are then applied once, by the step that
+ * registries; the Kafka broker's bootstrap servers and topic defaults) are merged into those ConfigMaps, which are then applied once, by the step that
  * installs them: applying the same object again from a second step, with fewer keys, would take
  * the released keys away.
  */
@@ -83,13 +83,12 @@ function mergeSettings(files: readonly PreparedFile[], settings: readonly KubeOb
 export function bootstrapInputs(settings: ClusterSettings, files: readonly PreparedFile[]): BootstrapInputs {
   const ctx: PlatformContext = { app: settings.app, namespace: settings.namespace, profile: settings.profile, secrets: settings.secrets, publicUrl: settings.publicUrl };
   const adjustments = files.flatMap((f) => f.adjustments);
-  const upstream = mergeSettings(files, renderKnativeConfig(ctx, { domain: settings.domain, registry: settings.registry }), adjustments);
   const kafka = settings.profile === 'default' ? renderKafka(ctx) : [];
   const isBrokerConfig = (o: KubeObject) => o.kind === 'ConfigMap' && o.metadata.name === 'kafka-broker-config';
+  const upstream = mergeSettings(files, [...renderKnativeConfig(ctx, { domain: settings.domain, registry: settings.registry }), ...kafka.filter(isBrokerConfig)], adjustments);
   const platform: Record<PlatformPart, KubeObject[]> = {
     namespace: [{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: settings.namespace, labels: partOf(settings.app, 'app') } }, secretsObject(settings)],
     kafka: kafka.filter((o) => !isBrokerConfig(o)),
-    'kafka-broker-config': kafka.filter(isBrokerConfig),
     postgres: renderPostgres(ctx),
     mongodb: renderMongodb(ctx),
     minio: renderMinio(ctx),

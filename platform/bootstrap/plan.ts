@@ -11,7 +11,7 @@ export type Target = 'microk8s' | 'minikube';
 export type Profile = 'default' | 'small';
 
 /** The platform's own objects, by component (platform/bootstrap/inputs.ts renders them). */
-export type PlatformPart = 'namespace' | 'kafka' | 'kafka-broker-config' | 'postgres' | 'mongodb' | 'minio' | 'keycloak' | 'oauth2-proxy' | 'edge';
+export type PlatformPart = 'namespace' | 'kafka' | 'postgres' | 'mongodb' | 'minio' | 'keycloak' | 'oauth2-proxy' | 'edge';
 
 export type ObjectSource =
   /** One pinned upstream file, by its release asset name, as adjusted for this platform. */
@@ -102,13 +102,12 @@ export function buildPlan(options: PlanOptions): Plan {
     },
     {
       id: 'broker',
-      title: 'Knative Kafka broker',
+      title: 'Knative Kafka broker (pointed at the Kafka cluster)',
       needs: ['eventing-core', 'kafka'],
       actions: [
         apply(upstream('eventing-kafka-controller.yaml')),
         crds(upstream('eventing-kafka-controller.yaml')),
         apply(upstream('eventing-kafka-broker.yaml')),
-        apply(platform('kafka-broker-config')),
         workloads(upstream('eventing-kafka-controller.yaml')),
         workloads(upstream('eventing-kafka-broker.yaml')),
         endpoints('knative-eventing', 'kafka-webhook-eventing'),

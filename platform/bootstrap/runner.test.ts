@@ -22,7 +22,7 @@ function inputsWith(files: Record<string, KubeObject[]>): BootstrapInputs {
     settings: { app, namespace: 'demo', profile: 'small', secrets: generateSecrets(), publicUrl: 'http://forecast.127.0.0.1.sslip.io', domain: '127.0.0.1.sslip.io', registry: 'localhost:5000' },
     upstream: new Map(Object.entries(files)),
     adjustments: [],
-    platform: { namespace: none, kafka: none, 'kafka-broker-config': none, postgres: none, mongodb: none, minio: none, keycloak: none, 'oauth2-proxy': none, edge: none },
+    platform: { namespace: none, kafka: none, postgres: none, mongodb: none, minio: none, keycloak: none, 'oauth2-proxy': none, edge: none },
     app: () => none,
   };
 }

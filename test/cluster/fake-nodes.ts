@@ -7,8 +7,8 @@ import { CoreV1Api, type V1Node } from '@kubernetes/client-node';
 import type { ClusterBinaries } from './build.ts';
 import { launch, type ClusterProcess } from './processes.ts';
 
-export type ClusterProfile = 'default' | 'small';
-export const clusterProfiles: readonly ClusterProfile[] = ['default', 'small'];
+export type ClusterProfile = 'default' | 'small' | 'too-small';
+export const clusterProfiles: readonly ClusterProfile[] = ['default', 'small', 'too-small'];
 
 export interface NodeShape {
   cpu: string;
@@ -23,10 +23,12 @@ export interface NodeShape {
  * One node per profile, sized as the README promises:
  * - `default`: minikube started with 4 CPU / 8 GiB (the platform's default budget is 3.5 CPU / 6 GiB).
  * - `small`: a 2 CPU / 4 GiB machine for `--small` (its budget is 2 CPU / 3 GiB).
+ * - `too-small`: 1 CPU / 2 GiB, smaller than either profile asks: the bootstrap's fault tests.
  */
 export const nodeShapes: Record<ClusterProfile, NodeShape> = {
   default: { cpu: '4', memory: '8Gi', allocatableMemory: '8092Mi', pods: '110', ephemeralStorage: '20Gi' },
   small: { cpu: '2', memory: '4Gi', allocatableMemory: '3996Mi', pods: '110', ephemeralStorage: '20Gi' },
+  'too-small': { cpu: '1', memory: '2Gi', allocatableMemory: '1948Mi', pods: '110', ephemeralStorage: '20Gi' },
 };
 
 export const fakeNodeName = 'simulated-node';

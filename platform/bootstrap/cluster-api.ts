@@ -76,7 +76,9 @@ export async function withRetries<T>(action: string, policy: RetryPolicy, attemp
       await new Promise((resolve) => setTimeout(resolve, delay));
     }
   }
-  throw last instanceof Error ? last : new Error(`${action}: ${String(last)}`);
+  if (last instanceof ApiError) throw last;
+  // A connection that failed says what it was for and where: the API server may be down.
+  throw new Error(`${action}: ${last instanceof Error ? last.message : String(last)} (after ${policy.attempts} attempts)`, { cause: last });
 }
 
 /** The current context of a kubeconfig (KUBECONFIG or ~/.kube/config, or the file given). */

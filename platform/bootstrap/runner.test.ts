@@ -164,6 +164,18 @@ describe('scheduling', () => {
     expect(events).not.toContain('step-started c');
   });
 
+  it('a resumed run runs the images step again: the app needs the references it produces', async () => {
+    const ran: string[] = [];
+    await runPlan({
+      plan: plan([{ id: 'images', title: 'images', needs: [], actions: [{ kind: 'images' }] }, cli('app', ['images'])]),
+      api,
+      inputs: inputsWith({}),
+      hooks: hooks({ images: async () => void ran.push('images') as never, runCli: async ([id]) => void ran.push(id!) }),
+      done: new Set(['images']),
+    });
+    expect(ran).toEqual(['images', 'app']);
+  });
+
   it('a resumed run skips the steps done before and runs the rest in order', async () => {
     const ran: string[] = [];
     await runPlan({

@@ -152,9 +152,13 @@ export async function runPlan(options: RunOptions): Promise<RunSummary> {
   const emit = options.onEvent ?? (() => {});
   const resume = options.resumeCommand ?? 'npm run bootstrap -- --resume';
   const started = Date.now();
-  const done = new Set<string>([...(options.done ?? []), ...(options.only ? plan.steps.filter((s) => !options.only!.has(s.id)).map((s) => s.id) : [])]);
+  // A step whose result later steps read (the images step's references) runs again on a resume;
+  // images are reproducible, so it sends nothing new.
+  const producesValues = new Set(plan.steps.filter((s) => s.actions.some((a) => a.kind === 'images')).map((s) => s.id));
+  const skipped = [...(options.done ?? [])].filter((id) => !producesValues.has(id));
+  const done = new Set<string>([...skipped, ...(options.only ? plan.steps.filter((s) => !options.only!.has(s.id)).map((s) => s.id) : [])]);
   const summary: RunSummary = { steps: [], changedObjects: [], changed: 0, unchanged: 0, seconds: 0 };
-  for (const id of options.done ?? []) {
+  for (const id of skipped) {
     emit({ type: 'step-skipped', step: id, reason: 'done in an earlier run' });
     summary.steps.push({ id, seconds: 0, changed: 0, unchanged: 0, skipped: 'done in an earlier run' });
   }

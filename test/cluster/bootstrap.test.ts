@@ -5,6 +5,7 @@
 // conversion webhooks (no webhook pod can answer here); images go to a real registry, and the
 // buckets and the site to a real MinIO, both from the integration harness.
 import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { app } from '../../platform/app.ts';
@@ -19,6 +20,7 @@ import { pushSyntheticBase } from '../../platform/images/synthetic-base.ts';
 import type { MinioSettings } from '../../functions/lib/storage/minio-object-store.ts';
 import { startMinio, type RunningMinio } from '../integration/servers/minio.ts';
 import { startRegistry, type RunningRegistry } from '../integration/servers/registry.ts';
+import { launch, stopProcess, type ClusterProcess } from './processes.ts';
 import { startSimulatedAddons, type SimulatedAddons } from './simulated-addons.ts';
 import { startSimulatedCluster, type ClusterProfile, type SimulatedCluster } from './simulated-cluster.ts';
 import { prepareTestManifests, type PreparedManifests } from './test-manifests.ts';
@@ -199,6 +201,44 @@ describe.skipIf(!hasUpstream)('faults, each with the bootstrap’s own message (
       const error = await failure(run(await session(bench, 'small'), { timeoutScale: 0.1 }));
       expect(error.message).toMatch(/timed out after \d+ s waiting for (PerconaServerMongoDB forecast-mongodb status\.state = ready|postgresql forecast-db status\.PostgresClusterStatus = Running); last seen: .*\(unset\)/);
     } finally {
+      await stopBench(bench);
+    }
+  });
+});
+
+describe.skipIf(!hasUpstream)('the API server stopped mid-run (needs ../shared/upstream)', { timeout: 10 * 60_000 }, () => {
+  it('the run fails naming the step and the resume command; once it is back, the resumed run skips what was done and completes', async () => {
+    const bench = await startBench('small');
+    let restarted: ClusterProcess | undefined;
+    try {
+      const apiServer = bench.cluster.processes.find((p) => p.name === 'kube-apiserver')!;
+      // The same command line as the cluster started it with, to start it again on the same port and data.
+      const commandLine = (await readFile(`/proc/${apiServer.pid}/cmdline`, 'utf8')).split('\0').filter(Boolean);
+      const done = new Set<string>();
+      let stopping: Promise<void> | undefined;
+      const error = await failure(
+        run(await session(bench, 'small'), {
+          onEvent: (e) => {
+            // Once every CRD is Established: an API server stopped while a CRD was still being
+            // established left it "Installing" for minutes after the restart (seen with 1.34.4).
+            if (e.type === 'step-started' && e.step === 'broker') stopping ??= stopProcess(apiServer);
+          },
+          onStepDone: async (step) => void done.add(step),
+        }),
+      );
+      expect(error.message).toMatch(/^step "[a-z0-9-]+" failed: .*ECONNREFUSED.*\(after 6 attempts\)/s);
+      expect(error.message).toContain('resume with: npm run bootstrap -- --resume');
+      expect(done.has('eventing-core')).toBe(true);
+      await stopping;
+      restarted = launch('kube-apiserver', commandLine[0]!, commandLine.slice(1), apiServer.logFile);
+      const s = await session(bench, 'small');
+      const resumed = await run(s, { done });
+      // The images step runs again (the app needs its references); it sends nothing new.
+      expect(resumed.steps.filter((step) => step.skipped).map((step) => step.id).sort()).toEqual([...done].filter((id) => id !== 'images').sort());
+      expect(resumed.steps.length).toBe(s.plan.steps.length);
+      expect((await clusterStatus(s.api, s.plan, s.inputs)).filter((c) => !c.ready)).toEqual([]);
+    } finally {
+      if (restarted) await stopProcess(restarted);
       await stopBench(bench);
     }
   });

@@ -127,8 +127,8 @@ export async function openSession(options: SessionOptions): Promise<Session> {
         functions: app.functions,
         appName: app.name,
         root: repoRoot,
-        // The add-on registries of minikube and microk8s speak plain HTTP (a registry given on
-        // loopback does too, unless --insecure is left to its default for other hosts).
+        // The add-on registries of minikube and microk8s speak plain HTTP; a registry given with
+        // --registry gets the image client's default (plain HTTP on loopback, HTTPS elsewhere).
         ...(options.registry ? {} : { insecure: true }),
         platform: { os: 'linux', architecture: await nodeArchitecture(api) },
         ...(options.imageBase ? { base: options.imageBase } : {}),

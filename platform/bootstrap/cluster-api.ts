@@ -34,9 +34,18 @@ export class ApiError extends Error {
   }
 }
 
+export interface ApplyOptions {
+  /** @default false */
+  dryRun?: boolean;
+  /** Another manager than the bootstrap's (tests of ownership). @default fieldManager */
+  fieldManager?: string;
+  /** Take fields other managers own. @default false: a conflict is an error the user should see */
+  force?: boolean;
+}
+
 export interface ClusterApi {
   /** Server-side apply; `dryRun` asks the API server for its verdict without persisting anything. */
-  apply(object: KubeObject, options?: { dryRun?: boolean }): Promise<KubeObject>;
+  apply(object: KubeObject, options?: ApplyOptions): Promise<KubeObject>;
   create(object: KubeObject, options?: { dryRun?: boolean }): Promise<KubeObject>;
   /** The object, or undefined when it does not exist. */
   read(ref: ObjectRef): Promise<KubeObject | undefined>;
@@ -162,7 +171,7 @@ export function clusterApi(kc: k8s.KubeConfig, retry: RetryPolicy = { attempts: 
     apply: (object, options) => {
       const action = `${options?.dryRun ? 'dry run of ' : ''}apply ${describeRef(refOf(object))}`;
       return withRetries(action, retry, async () => {
-        const path = `${await itemPath(refOf(object))}${query({ fieldManager, force: 'false', dryRun: options?.dryRun ? 'All' : undefined })}`;
+        const path = `${await itemPath(refOf(object))}${query({ fieldManager: options?.fieldManager ?? fieldManager, force: String(options?.force ?? false), dryRun: options?.dryRun ? 'All' : undefined })}`;
         return expectOk(action, await call('PATCH', path, { body: object, contentType: 'application/apply-patch+yaml' })) as KubeObject;
       });
     },

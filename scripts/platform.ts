@@ -18,7 +18,7 @@ import { bootstrapInputs, secretsFrom, secretsRef } from '../platform/bootstrap/
 import { buildPlan, deploySteps, describePlan, type Profile, type Target } from '../platform/bootstrap/plan.ts';
 import { forgetProgress, progressFile, progressKey, progressRecorder, readProgress } from '../platform/bootstrap/progress-state.ts';
 import { BootstrapError, runPlan, type BootstrapEvent } from '../platform/bootstrap/runner.ts';
-import { detectTarget, openSession, requestsAtRest, type Session, type SessionOptions } from '../platform/bootstrap/session.ts';
+import { clusterSettings, detectTarget, openSession, requestsAtRest, type Session, type SessionOptions } from '../platform/bootstrap/session.ts';
 import { clusterStatus, describeStatus } from '../platform/bootstrap/status.ts';
 import { teardown } from '../platform/bootstrap/teardown.ts';
 import { preparedUpstreamFiles } from '../platform/bootstrap/upstream-adjustments.ts';
@@ -141,8 +141,8 @@ await runMain(async () => {
 
 async function printAdjustments(target: Target): Promise<void> {
   const files = await preparedUpstreamFiles(manifests, profile, { operatorNamespace: app.name });
-  const domain = '<node-ip>.sslip.io';
-  const inputs = bootstrapInputs({ app, namespace: app.name, profile, secrets: generateSecrets(), domain, publicUrl: `http://forecast.${domain}`, registry: target === 'microk8s' ? 'localhost:32000' : 'localhost:5000' }, files);
+  const settings = clusterSettings({ app, namespace: app.name, profile, secrets: generateSecrets(), nodeAddress: '<node-ip>', registry: target === 'microk8s' ? 'localhost:32000' : 'localhost:5000' });
+  const inputs = bootstrapInputs(settings, files);
   console.log(`\nchanges to the upstream files (${inputs.adjustments.length}):`);
   for (const a of inputs.adjustments) console.log(`  ${a.object}: ${a.change}`);
   console.log(`\n${describeTotal(profile, requestsAtRest(inputs, files))}`);

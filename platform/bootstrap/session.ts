@@ -12,6 +12,7 @@ import { edgeNodePort } from '../components/edge.ts';
 import { buildAndPushImages, type ImagesEvent } from '../images/push-images.ts';
 import { knativeServiceLines, operandLines, sum, upstreamLines, workloadLines, type Requests } from '../render/budget.ts';
 import { taggedImages } from '../render/app-resources.ts';
+import type { KubeObject } from '../render/kube-object.ts';
 import { clusterApi, loadKubeConfig, type ClusterApi } from './cluster-api.ts';
 import { requireHealthy, runDoctor, describeFindings } from './doctor.ts';
 import { bootstrapInputs, secretsFrom, secretsRef, type BootstrapInputs, type ClusterSettings } from './inputs.ts';
@@ -65,8 +66,7 @@ export function detectTarget(contextName: string | undefined): Target | undefine
 }
 
 /** The node address routes and the site are reached at: a LoadBalancer-less laptop cluster's first node. */
-export async function nodeAddress(api: ClusterApi): Promise<string> {
-  const nodes = await api.list('v1', 'Node');
+export function nodeAddress(nodes: readonly KubeObject[]): string {
   for (const node of nodes) {
     const addresses = ((node.status as { addresses?: { type: string; address: string }[] } | undefined)?.addresses ?? []);
     const internal = addresses.find((a) => a.type === 'InternalIP' && /^\d+\.\d+\.\d+\.\d+$/.test(a.address));
@@ -76,11 +76,16 @@ export async function nodeAddress(api: ClusterApi): Promise<string> {
 }
 
 /** The CPU architecture of the cluster's nodes, so the images get the matching base. */
-export async function nodeArchitecture(api: ClusterApi): Promise<string> {
-  const nodes = await api.list('v1', 'Node');
+export function nodeArchitecture(nodes: readonly KubeObject[]): string {
   const architectures = new Set(nodes.map((n) => (n.status as { nodeInfo?: { architecture?: string } } | undefined)?.nodeInfo?.architecture ?? 'amd64'));
   if (architectures.size > 1) throw new Error(`the cluster's nodes run ${[...architectures].join(' and ')}: images are built for one architecture`);
   return [...architectures][0] ?? 'amd64';
+}
+
+/** What depends on the cluster: the sslip.io domain and public URL of its node, and its registry. */
+export function clusterSettings(o: { app: App; namespace: string; profile: Profile; secrets: PlatformSecrets; nodeAddress: string; registry: string }): ClusterSettings {
+  const domain = `${o.nodeAddress}.sslip.io`;
+  return { app: o.app, namespace: o.namespace, profile: o.profile, secrets: o.secrets, domain, publicUrl: `http://forecast.${domain}:${edgeNodePort}`, registry: o.registry };
 }
 
 const defaultRegistries = (target: Target, node: string): { push: string; pull: string } =>
@@ -95,12 +100,12 @@ export async function openSession(options: SessionOptions): Promise<Session> {
   if (!target) throw new Error(`cannot tell microk8s from minikube by the context "${kc.getCurrentContext()}": say which with --target microk8s or --target minikube`);
   const api = clusterApi(kc);
   const namespace = app.name;
-  const node = await nodeAddress(api);
+  const nodes = await api.list('v1', 'Node');
+  const node = nodeAddress(nodes);
   const registry = options.registry ? { push: options.registry, pull: options.registry } : defaultRegistries(target, node);
   const stored = secretsFrom(await api.read(secretsRef(namespace)));
   const secrets: PlatformSecrets = stored ?? generateSecrets();
-  const domain = `${node}.sslip.io`;
-  const settings: ClusterSettings = { app, namespace, profile: options.profile, secrets, domain, publicUrl: `http://forecast.${domain}:${edgeNodePort}`, registry: registry.pull };
+  const settings = clusterSettings({ app, namespace, profile: options.profile, secrets, nodeAddress: node, registry: registry.pull });
   const files = await preparedUpstreamFiles(options.manifests, options.profile, { operatorNamespace: namespace });
   const inputs = bootstrapInputs(settings, files);
   const plan = buildPlan({ target, profile: options.profile, namespace, ...(options.skipAddons ? { skipAddons: true } : {}) });
@@ -130,7 +135,7 @@ export async function openSession(options: SessionOptions): Promise<Session> {
         // The add-on registries of minikube and microk8s speak plain HTTP; a registry given with
         // --registry gets the image client's default (plain HTTP on loopback, HTTPS elsewhere).
         ...(options.registry ? {} : { insecure: true }),
-        platform: { os: 'linux', architecture: await nodeArchitecture(api) },
+        platform: { os: 'linux', architecture: nodeArchitecture(nodes) },
         ...(options.imageBase ? { base: options.imageBase } : {}),
         onEvent: (e: ImagesEvent) => log(JSON.stringify(e)),
       });

@@ -19,6 +19,7 @@ import { loadTest, type LoadResult } from './lib/load.ts';
 import type { Benchmark, Figure } from './lib/report.ts';
 import { mean } from './lib/stats.ts';
 import { parseSample, sampleLocations } from './lib/samples.ts';
+import { systemClock } from '../functions/lib/runtime/clock.ts';
 
 const connections = 10;
 const seconds = 5;
@@ -45,7 +46,7 @@ function apiServices(env: Record<string, string>, latest: LatestStore, history: 
   // A logger that formats every line as in production but writes it nowhere: the JSON
   // encoding is part of a request's cost, the terminal is not.
   const log = createLogger({ function: 'get-forecast' }, { level: 'info', write: () => undefined });
-  return { env, log, latestStore: async () => latest, historyStore: async () => history, objectStore: refused, auditStore: refused, eventSink: refused, tokenVerifier: refused };
+  return { env, log, now: systemClock, latestStore: async () => latest, historyStore: async () => history, objectStore: refused, auditStore: refused, eventSink: refused, tokenVerifier: refused };
 }
 
 /** A server that answers every request with `body` and get-forecast's headers. */

@@ -71,7 +71,7 @@ export const coldStartBenchmark: Benchmark = {
 
       const functionEnv = { K_SINK: `http://127.0.0.1:${(sink.address() as AddressInfo).port}`, MINIO_WEBHOOK_AUTH_TOKEN: webhookToken, LOG_LEVEL: 'info' };
       const notification = JSON.stringify(
-        minioNotification({ bucket: 'forecasts', key: 'aemet/28079/20260310T044000Z.xml', size: 11177, contentType: 'application/xml', metadata: {}, etag: 'd41d8cd98f00b204e9800998ecf8427e' }),
+        minioNotification({ bucket: 'forecasts', key: 'aemet/28079/20260310T044000Z.xml', size: 11177, contentType: 'application/xml', metadata: {}, etag: 'd41d8cd98f00b204e9800998ecf8427e' }, new Date()),
       );
       const relay = (url: string) => fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${webhookToken}` }, body: notification });
       const hello = (url: string) => fetch(url);

@@ -31,12 +31,16 @@ describe('the site as bucket objects', () => {
     await mkdir(join(repo.path, 'web', 'dist'), { recursive: true });
     await writeFile(join(repo.path, 'web', 'src', 'main.ts'), 'export {};');
     await writeFile(join(repo.path, 'web', 'dist', 'index.html'), '<!doctype html>');
-    const past = new Date(Date.now() - 60_000);
-    await utimes(join(repo.path, 'web', 'src', 'main.ts'), past, past);
+    // Every time is set, not read from the clock: the files' times and the process's clock
+    // need not agree (a test run under a fake time would see files written "in the future").
+    const builtAt = new Date('2026-12-04T12:00:00Z');
+    await utimes(join(repo.path, 'web', 'dist', 'index.html'), builtAt, builtAt);
+    const before = new Date(builtAt.getTime() - 60_000);
+    await utimes(join(repo.path, 'web', 'src', 'main.ts'), before, before);
     expect(await siteBuildOutdated(repo.path)).toBeNull();
     expect(siteDirectory(repo.path)).toBe(join(repo.path, 'web', 'dist'));
-    const future = new Date(Date.now() + 60_000);
-    await utimes(join(repo.path, 'web', 'src', 'main.ts'), future, future);
+    const after = new Date(builtAt.getTime() + 60_000);
+    await utimes(join(repo.path, 'web', 'src', 'main.ts'), after, after);
     expect(await siteBuildOutdated(repo.path)).toBe('web/src/main.ts changed since the last build');
   });
 

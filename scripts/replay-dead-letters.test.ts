@@ -19,6 +19,7 @@ import { directoryDeadLetterBucket } from '../platform/local/dead-letters.ts';
 import { LocalBroker } from '../platform/local/broker.ts';
 import { tempDir } from '../test/support/fixtures.ts';
 import { startEventRecorder } from '../test/support/servers.ts';
+import { systemClock } from '../functions/lib/runtime/clock.ts';
 
 const execute = promisify(execFile);
 const repo = join(import.meta.dirname, '..');
@@ -133,7 +134,7 @@ describe('npm run replay-dead-letters -- --from-bucket', () => {
     // The dead-letters function on `npm run dev`'s object store directory, as the broker's sink.
     const objects = new FilesystemObjectStore(join(data.path, 'objects'));
     const refuse = () => Promise.reject(new Error('not used'));
-    const services: Services = { env: {}, log, objectStore: async () => objects, latestStore: refuse, historyStore: refuse, auditStore: refuse, eventSink: refuse, tokenVerifier: refuse };
+    const services: Services = { env: {}, log, now: systemClock, objectStore: async () => objects, latestStore: refuse, historyStore: refuse, auditStore: refuse, eventSink: refuse, tokenVerifier: refuse };
     sink = await serveFunction(deadLettersFunction, { name: 'dead-letters', services, log });
     broker = new LocalBroker({
       dir: join(data.path, 'broker'),

@@ -1,4 +1,4 @@
-// The benchmarks' data: the bundled AEMET sample documents with their dates moved to today
+// The benchmarks' data: the bundled AEMET sample documents re-issued at the current hour
 // (as `npm run dev -- --offline` serves them), and as many locations as a benchmark asks for,
 // made from the five samples under new ids so every one is a real, distinct document.
 import { readFile } from 'node:fs/promises';
@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import type { Forecast, Location } from '../../functions/lib/forecast/model.ts';
 import { parseAemetXml } from '../../functions/lib/providers/aemet.ts';
 import { defaultLocations } from '../../platform/locations.ts';
-import { fixtureShiftDays, fixturesDir, shiftDates } from '../../platform/local/sample-provider.ts';
+import { fixturesDir, reissueSample, sampleIssue } from '../../platform/local/sample-provider.ts';
 
 export interface SampleLocation {
   location: Location;
@@ -20,9 +20,9 @@ export interface SampleLocation {
  * keeps the encoding.
  */
 export async function sampleLocations(count: number, now = new Date()): Promise<SampleLocation[]> {
-  const shift = fixtureShiftDays(now);
+  const issue = sampleIssue(now);
   const originals = await Promise.all(
-    defaultLocations.map(async (location) => ({ location, xml: shiftDates(new Uint8Array(await readFile(join(fixturesDir, `aemet-${location.id}.xml`))), shift) })),
+    defaultLocations.map(async (location) => ({ location, xml: reissueSample(new Uint8Array(await readFile(join(fixturesDir, `aemet-${location.id}.xml`))), issue) })),
   );
   return Array.from({ length: count }, (_, i) => {
     const original = originals[i % originals.length] as SampleLocation;

@@ -10,6 +10,7 @@ import { FilesystemObjectStore } from '../lib/storage/filesystem-object-store.ts
 import type { ObjectStore } from '../lib/storage/object-store.ts';
 import { tempDir } from '../../test/support/fixtures.ts';
 import deadLetters, { deadLetterBucket, storeDeadLetter, type BucketDeadLetter, type DeadLettersDeps } from './index.ts';
+import { systemClock } from '../lib/runtime/clock.ts';
 
 const log = createLogger({}, { level: 'silent' });
 const invocation = { log, traceId: 'ffffffffffffffffffffffffffffffff' };
@@ -111,7 +112,7 @@ describe('dead-letters', () => {
         exists: (...args) => objects.exists(...args),
       };
       const refuse = () => Promise.reject(new Error('not used'));
-      const services: Services = { env: {}, log, objectStore: async () => store, latestStore: refuse, historyStore: refuse, auditStore: refuse, eventSink: refuse, tokenVerifier: refuse };
+      const services: Services = { env: {}, log, now: systemClock, objectStore: async () => store, latestStore: refuse, historyStore: refuse, auditStore: refuse, eventSink: refuse, tokenVerifier: refuse };
       running = await serveFunction(deadLetters, { name: 'dead-letters', services, log });
     });
     afterEach(() => running.close());

@@ -7,6 +7,7 @@
 import { createHash } from 'node:crypto';
 import { RejectedInputError } from '../lib/errors.ts';
 import { decodeCloudEvent, isCloudEventRequest, type CloudEvent } from '../lib/events/cloudevents-http.ts';
+import type { Clock } from '../lib/runtime/clock.ts';
 import { defineFunction, json, type HttpRequest, type HttpResponse, type Invocation } from '../lib/runtime/function-definition.ts';
 import { assertSafeObjectKey, type ObjectStore } from '../lib/storage/object-store.ts';
 
@@ -30,15 +31,14 @@ export interface BucketDeadLetter {
 
 export interface DeadLettersDeps {
   objects: ObjectStore;
-  /** @default () => new Date() */
-  now?: () => Date;
+  now: Clock;
 }
 
 export async function storeDeadLetter(request: HttpRequest, deps: DeadLettersDeps, { log }: Invocation): Promise<HttpResponse> {
   if (request.method !== 'POST') throw new RejectedInputError('POST the CloudEvent to dead-letter', 405, { allow: 'POST' });
   if (!isCloudEventRequest(request.headers)) throw new RejectedInputError('not a CloudEvent: no ce-specversion header or structured content type', 400);
   const event = decodeCloudEvent(request.headers, request.body);
-  const receivedAt = (deps.now ?? (() => new Date()))();
+  const receivedAt = deps.now();
   const letter = deadLetterOf(event, receivedAt);
   const key = deadLetterKey(event, receivedAt);
   // A store that fails is not the caller's fault: the error answers 503 and the event is sent again.
@@ -89,7 +89,7 @@ function asciiOnly(value: string): string {
 
 export default defineFunction<DeadLettersDeps>({
   async deps(services) {
-    return { objects: await services.objectStore() };
+    return { objects: await services.objectStore(), now: services.now };
   },
   http: storeDeadLetter,
   // The broker takes events up to 1 MiB; the sink must take any of them, with Knative's additions.

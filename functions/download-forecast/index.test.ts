@@ -20,9 +20,12 @@ describe('download-forecast', () => {
   let provider: SampleProvider;
   let deps: DownloadDeps;
 
+  // The provider and the function read one clock, as they would one wall clock.
+  const now = () => new Date('2026-11-23T10:00:00Z');
+
   beforeEach(async () => {
     dir = await tempDir();
-    provider = await startSampleProvider(locations);
+    provider = await startSampleProvider(locations, now);
     deps = {
       objects: new FilesystemObjectStore(dir.path),
       bucket: 'forecasts',
@@ -30,7 +33,7 @@ describe('download-forecast', () => {
       baseUrls: { aemet: provider.url, 'open-meteo': provider.url },
       sample: true,
       fetch: globalThis.fetch,
-      now: () => new Date('2026-11-23T10:00:00Z'),
+      now,
       timeoutMs: 2_000,
       attempts: 3,
       concurrency: 3,

@@ -10,6 +10,7 @@ import { parseLocationsSetting } from '../lib/forecast/locations-setting.ts';
 import { documentKey } from '../lib/forecast/object-keys.ts';
 import { providers } from '../lib/providers/index.ts';
 import { maxDocumentBytes } from '../lib/providers/provider.ts';
+import type { Clock } from '../lib/runtime/clock.ts';
 import { defineFunction, type Invocation } from '../lib/runtime/function-definition.ts';
 import type { Logger } from '../lib/runtime/log.ts';
 import { mapConcurrent, retry } from '../lib/runtime/retry.ts';
@@ -24,7 +25,7 @@ export interface DownloadDeps {
   /** The base URLs serve the bundled fixtures: label what is stored as sample data. */
   sample: boolean;
   fetch: typeof fetch;
-  now: () => Date;
+  now: Clock;
   /** Per-request timeout. @default 10_000 */
   timeoutMs: number;
   /** Attempts per location (fetch) and per object (store). @default 3 */
@@ -137,7 +138,7 @@ export default defineFunction<DownloadDeps>({
       ...downloadSettings(services.env),
       objects: await services.objectStore(),
       fetch: globalThis.fetch,
-      now: () => new Date(),
+      now: services.now,
       timeoutMs: 10_000,
       attempts: 3,
       concurrency: 3,

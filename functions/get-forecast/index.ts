@@ -9,6 +9,7 @@ import { createHash } from 'node:crypto';
 import { RejectedInputError } from '../lib/errors.ts';
 import { locationIdPattern, summarize, type Forecast, type ForecastSummary, type Location } from '../lib/forecast/model.ts';
 import { parseLocationsSetting } from '../lib/forecast/locations-setting.ts';
+import type { Clock } from '../lib/runtime/clock.ts';
 import { defineFunction, json, type HttpRequest, type HttpResponse } from '../lib/runtime/function-definition.ts';
 import type { HistoryPage, HistoryStore } from '../lib/storage/history-store.ts';
 import type { LatestStore } from '../lib/storage/latest-store.ts';
@@ -19,7 +20,7 @@ export interface GetForecastDeps {
   locations: readonly Location[];
   /** A forecast issued longer ago than this is flagged `stale` (three schedule intervals). */
   staleAfterSeconds: number;
-  now: () => Date;
+  now: Clock;
 }
 
 export interface ForecastListResponse {
@@ -110,7 +111,7 @@ export default defineFunction<GetForecastDeps>({
     const [latest, history] = await Promise.all([services.latestStore(), services.historyStore()]);
     const staleAfterSeconds = Number(services.env.STALE_AFTER_SECONDS ?? 12 * 3600);
     if (!Number.isFinite(staleAfterSeconds) || staleAfterSeconds <= 0) throw new Error('STALE_AFTER_SECONDS must be a positive number');
-    return { latest, history, locations: parseLocationsSetting(services.env.FORECAST_LOCATIONS), staleAfterSeconds, now: () => new Date() };
+    return { latest, history, locations: parseLocationsSetting(services.env.FORECAST_LOCATIONS), staleAfterSeconds, now: services.now };
   },
   http: (request, deps) => getForecastApi(request, deps),
 });

@@ -48,7 +48,7 @@ describe('minio-events', () => {
   });
 
   it('decodes URL-escaped keys (+ for spaces)', async () => {
-    const spaced = minioNotification({ bucket: 'forecasts', key: 'misc/a b/ñ.xml', size: 1, contentType: 'application/xml', metadata: {}, etag: 'e' });
+    const spaced = minioNotification({ bucket: 'forecasts', key: 'misc/a b/ñ.xml', size: 1, contentType: 'application/xml', metadata: {}, etag: 'e' }, new Date('2026-11-23T10:00:00Z'));
     expect(spaced.Records[0]?.s3.object.key).toBe('misc%2Fa+b%2F%C3%B1.xml');
     await relayNotification(post(spaced), deps, invocation);
     expect(sink.received[0]?.headers['ce-subject']).toBe('misc/a b/ñ.xml');

@@ -13,6 +13,7 @@ import { RejectedInputError, errorMessage } from '../lib/errors.ts';
 import { CloudEvent } from '../lib/events/cloudevents-http.ts';
 import type { EventSink } from '../lib/events/event-sink.ts';
 import { eventTypes, extensionNames } from '../lib/events/types.ts';
+import type { Clock } from '../lib/runtime/clock.ts';
 import { defineFunction, json, type HttpRequest, type HttpResponse, type Invocation } from '../lib/runtime/function-definition.ts';
 import type { AuditStore } from '../lib/storage/audit-store.ts';
 
@@ -22,7 +23,7 @@ export interface ReloadDeps {
   tokens: TokenVerifier;
   /** Reloads one admin may start per rolling minute. @default 2 */
   reloadsPerMinute: number;
-  now: () => Date;
+  now: Clock;
 }
 
 const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -98,7 +99,7 @@ export async function recordDownloadResult(event: CloudEvent<unknown>, deps: Rel
 export default defineFunction<ReloadDeps>({
   async deps(services) {
     const [audit, sink, tokens] = await Promise.all([services.auditStore(), services.eventSink(), services.tokenVerifier()]);
-    return { audit, sink, tokens, reloadsPerMinute: Number(services.env.RELOADS_PER_MINUTE ?? 2), now: () => new Date() };
+    return { audit, sink, tokens, reloadsPerMinute: Number(services.env.RELOADS_PER_MINUTE ?? 2), now: services.now };
   },
   http: handleAdminRequest,
   events: { accepts: [eventTypes.downloadCompleted], handle: (event, deps, invocation) => recordDownloadResult(event, deps, invocation) },

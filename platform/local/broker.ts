@@ -12,6 +12,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { RejectedInputError, errorMessage } from '../../functions/lib/errors.ts';
 import { CloudEvent, decodeCloudEvent, DeliveryError, isCloudEventRequest, postCloudEvent } from '../../functions/lib/events/cloudevents-http.ts';
+import { systemClock, type Clock } from '../../functions/lib/runtime/clock.ts';
 import type { Logger } from '../../functions/lib/runtime/log.ts';
 import type { DeliverySpec } from '../app-definition.ts';
 import { closeServer } from './close-server.ts';
@@ -51,6 +52,7 @@ export class LocalBroker {
   private stopped = false;
   /** Bounds the requests to subscribers in flight; the rest wait, persisted, for a slot. */
   private readonly slot: <T>(operation: () => Promise<T>) => Promise<T>;
+  private readonly now: Clock;
   url = '';
 
   constructor(options: {
@@ -59,11 +61,14 @@ export class LocalBroker {
     log: Logger;
     /** Requests to subscribers in flight at once, across triggers. @default 16 */
     maxConcurrentDeliveries?: number;
+    /** Stamps dead letters written to the fallback folder. @default systemClock */
+    now?: Clock;
   }) {
     this.triggers = options.triggers;
     this.dir = options.dir;
     this.log = options.log;
     this.slot = concurrencyLimit(options.maxConcurrentDeliveries ?? 16);
+    this.now = options.now ?? systemClock;
   }
 
   /** Listen on a loopback port; `url` is the ingress (what functions get as K_SINK). */
@@ -227,15 +232,16 @@ export class LocalBroker {
     }
     const dir = join(this.deadLetterDir(), trigger.name);
     await mkdir(dir, { recursive: true });
+    const failedAt = this.now();
     const letter: DeadLetter = {
       trigger: trigger.name,
       reason,
       status: error?.status ?? null,
       attempts,
-      failedAt: new Date().toISOString(),
+      failedAt: failedAt.toISOString(),
       event: event.toJSON() as Record<string, unknown>,
     };
-    await writeFile(join(dir, `${Date.now()}-${createHash('sha256').update(event.id).digest('hex').slice(0, 12)}.json`), JSON.stringify(letter, null, 2));
+    await writeFile(join(dir, `${failedAt.getTime()}-${createHash('sha256').update(event.id).digest('hex').slice(0, 12)}.json`), JSON.stringify(letter, null, 2));
     await rm(file, { force: true });
     this.log.error('dead-lettered', { trigger: trigger.name, type: event.type, id: event.id, reason: letter.reason, folder: dir });
   }

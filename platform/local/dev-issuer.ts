@@ -6,6 +6,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { dirname } from 'node:path';
 import { SignJWT, exportJWK, generateKeyPair, importJWK, type JWK } from 'jose';
+import { systemClock, type Clock } from '../../functions/lib/runtime/clock.ts';
 
 export const devUsers = {
   admin: { sub: 'dev-admin', preferred_username: 'admin', name: 'Dev Admin', admin: true },
@@ -24,13 +25,21 @@ export interface DevIssuer {
 
 const prefix = '/dev-issuer';
 
-export async function createDevIssuer(options: { origin: string; audience: string; adminRole: string; keyFile: string | null }): Promise<DevIssuer> {
+export async function createDevIssuer(options: {
+  origin: string;
+  audience: string;
+  adminRole: string;
+  keyFile: string | null;
+  /** Stamps issue and expiry times. @default systemClock */
+  now?: Clock;
+}): Promise<DevIssuer> {
   const issuer = `${options.origin}${prefix}`;
   const { privateJwk, publicJwk } = await loadOrCreateKey(options.keyFile);
   const privateKey = await importJWK(privateJwk, 'ES256');
 
   const token: DevIssuer['token'] = async (user, overrides = {}) => {
     const u = devUsers[user];
+    const issuedAt = Math.floor((options.now ?? systemClock)().getTime() / 1000);
     return new SignJWT({
       preferred_username: u.preferred_username,
       name: u.name,
@@ -41,8 +50,8 @@ export async function createDevIssuer(options: { origin: string; audience: strin
       .setIssuer(issuer)
       .setAudience(options.audience)
       .setSubject(u.sub)
-      .setIssuedAt()
-      .setExpirationTime(`${overrides.expiresInSeconds ?? 3600}s`)
+      .setIssuedAt(issuedAt)
+      .setExpirationTime(issuedAt + (overrides.expiresInSeconds ?? 3600))
       .sign(privateKey);
   };
 

@@ -7,6 +7,7 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createTokenVerifier } from '../../functions/lib/auth/token-verifier.ts';
 import { httpEventSink } from '../../functions/lib/events/event-sink.ts';
+import type { Clock } from '../../functions/lib/runtime/clock.ts';
 import type { Logger } from '../../functions/lib/runtime/log.ts';
 import { once, requireEnv, type Services } from '../../functions/lib/runtime/services.ts';
 import { PostgresAuditStore } from '../../functions/lib/storage/audit-store.ts';
@@ -30,10 +31,11 @@ export async function openEmbeddedBackends(dataDir: string | null, objectsDir: s
   return { sql, objects: new FilesystemObjectStore(objectsDir, onObjectCreated), close: () => sql.close() };
 }
 
-export function embeddedServices(backends: EmbeddedBackends, env: Record<string, string | undefined>, log: Logger): Services {
+export function embeddedServices(backends: EmbeddedBackends, env: Record<string, string | undefined>, log: Logger, now: Clock): Services {
   return {
     env,
     log,
+    now,
     objectStore: async () => backends.objects,
     latestStore: async () => new PostgresLatestStore(backends.sql),
     historyStore: async () => new PostgresHistoryStore(backends.sql),
@@ -45,6 +47,7 @@ export function embeddedServices(backends: EmbeddedBackends, env: Record<string,
         audience: requireEnv(env, 'OIDC_AUDIENCE'),
         jwksUrl: requireEnv(env, 'OIDC_JWKS_URL'),
         adminRole: requireEnv(env, 'ADMIN_ROLE'),
+        now,
       }),
     ),
   };

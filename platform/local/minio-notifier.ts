@@ -7,12 +7,13 @@ import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promise
 import { join } from 'node:path';
 import { errorMessage } from '../../functions/lib/errors.ts';
 import { encodeS3Key, type MinioNotification } from '../../functions/lib/events/minio-notification.ts';
+import { systemClock, type Clock } from '../../functions/lib/runtime/clock.ts';
 import type { Logger } from '../../functions/lib/runtime/log.ts';
 import { retry } from '../../functions/lib/runtime/retry.ts';
 import type { CreatedObject } from '../../functions/lib/storage/filesystem-object-store.ts';
 import { concurrencyLimit } from './concurrency-limit.ts';
 
-export function minioNotification(object: CreatedObject, now = new Date()): MinioNotification {
+export function minioNotification(object: CreatedObject, now: Date): MinioNotification {
   const userMetadata: Record<string, string> = { 'content-type': object.contentType };
   for (const [name, value] of Object.entries(object.metadata)) userMetadata[canonicalHeader(`x-amz-meta-${name}`)] = value;
   return {
@@ -47,19 +48,30 @@ export class MinioNotifier {
   private stopped = false;
   /** Bounds the requests to the target in flight, as MinIO's queue store sends a few at a time. */
   private readonly slot: <T>(operation: () => Promise<T>) => Promise<T>;
+  private readonly now: Clock;
 
-  /** @param maxConcurrentSends requests to minio-events at once. @default 8 */
-  constructor(queueDir: string, log: Logger, maxConcurrentSends = 8) {
+  constructor(
+    queueDir: string,
+    log: Logger,
+    options: {
+      /** Requests to minio-events at once. @default 8 */
+      maxConcurrentSends?: number;
+      /** Stamps each notification's event time. @default systemClock */
+      now?: Clock;
+    } = {},
+  ) {
     this.queueDir = queueDir;
     this.log = log;
-    this.slot = concurrencyLimit(maxConcurrentSends);
+    this.slot = concurrencyLimit(options.maxConcurrentSends ?? 8);
+    this.now = options.now ?? systemClock;
   }
 
   /** Persist, then send in the background (the writer does not wait, as with MinIO). */
   async notify(object: CreatedObject): Promise<void> {
     await mkdir(this.queueDir, { recursive: true });
-    const file = join(this.queueDir, `${Date.now()}-${randomUUID()}.json`);
-    await writeFile(`${file}.partial`, JSON.stringify(minioNotification(object)));
+    const now = this.now();
+    const file = join(this.queueDir, `${now.getTime()}-${randomUUID()}.json`);
+    await writeFile(`${file}.partial`, JSON.stringify(minioNotification(object, now)));
     await rename(`${file}.partial`, file);
     this.track(this.send(file));
   }

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { errorMessage } from '../../functions/lib/errors.ts';
 import { CloudEvent } from '../../functions/lib/events/cloudevents-http.ts';
 import { eventTypes, extensionNames } from '../../functions/lib/events/types.ts';
+import { systemClock, type Clock } from '../../functions/lib/runtime/clock.ts';
 import type { AnyFunctionDefinition } from '../../functions/lib/runtime/function-definition.ts';
 import { createLogger, type Logger } from '../../functions/lib/runtime/log.ts';
 import { serveFunction, type RunningFunction } from '../../functions/lib/runtime/serve.ts';
@@ -46,6 +47,11 @@ export interface LocalRuntimeOptions {
   /** Override every trigger's delivery (tests use short backoffs). */
   delivery?: DeliverySpec;
   log?: Logger;
+  /**
+   * What every part of the runtime takes as the current time: the functions, the sample
+   * documents' issue, the schedule. Tests set it to run the app at any hour. @default systemClock
+   */
+  clock?: Clock;
 }
 
 export interface LocalRuntime {
@@ -64,13 +70,14 @@ export interface LocalRuntime {
 
 export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<LocalRuntime> {
   const { app } = options;
+  const clock = options.clock ?? systemClock;
   const log = options.log ?? createLogger({ component: 'runtime' });
   const closers: (() => Promise<void>)[] = [];
   const stop = async () => {
     for (const close of closers.reverse()) await close().catch((error: unknown) => log.warn('stop step failed', { reason: errorMessage(error) }));
   };
   try {
-    const notifier = new MinioNotifier(join(options.dataDir, 'minio-queue'), log.child({ component: 'minio-notifier' }));
+    const notifier = new MinioNotifier(join(options.dataDir, 'minio-queue'), log.child({ component: 'minio-notifier' }), { now: clock });
     // Which buckets notify, and which function receives their notifications (MinIO's webhook target).
     const notifications = Object.entries(app.buckets).flatMap(([bucket, b]) => ('notify' in b && b.notify ? [{ bucket, via: b.notify.via }] : []));
     const notifyingBuckets = new Set(notifications.map((n) => n.bucket));
@@ -83,7 +90,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
 
     let sample: SampleProvider | undefined;
     if (options.offline) {
-      sample = await startSampleProvider(app.schedule.locations);
+      sample = await startSampleProvider(app.schedule.locations, clock);
       closers.push(() => sample?.close() ?? Promise.resolve());
     }
 
@@ -105,12 +112,14 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       audience: app.auth.clientId,
       adminRole: app.auth.adminRole,
       keyFile: join(options.dataDir, 'dev-issuer-key.json'),
+      now: clock,
     });
     devIssuer.current = issuer;
 
     const broker = new LocalBroker({
       dir: join(options.dataDir, 'broker'),
       log: log.child({ component: 'broker' }),
+      now: clock,
       triggers: Object.entries(app.triggers).map(([name, t]) => ({
         name,
         filter: { type: t.filter.type, ...(t.filter.source ? { source: t.filter.source } : {}) },
@@ -136,7 +145,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
         ...(sample ? { AEMET_BASE_URL: sample.url, OPEN_METEO_BASE_URL: sample.url, SAMPLE_DATA: 'true' } : {}),
       };
       const fnLog = log.child({ function: name });
-      const services = restrictServices(embeddedServices(backends, env, fnLog), name, spec.uses);
+      const services = restrictServices(embeddedServices(backends, env, fnLog, clock), name, spec.uses);
       const fn = await serveFunction(module.default, { name, services, log: fnLog });
       running.set(name, fn);
       closers.push(() => fn.close());
@@ -157,7 +166,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     log.info('site uploaded', { files, from: options.siteDir });
 
     const triggerSchedule = async () => {
-      const now = new Date();
+      const now = clock();
       await broker.publish(
         new CloudEvent({
           id: `ping-${now.getTime()}`,
@@ -174,11 +183,12 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       const cron = parseCron(app.schedule.cron);
       let timer: NodeJS.Timeout | undefined;
       const arm = () => {
-        const next = cron.next(new Date());
+        const now = clock();
+        const next = cron.next(now);
         timer = setTimeout(() => {
           void triggerSchedule();
           arm();
-        }, Math.min(next.getTime() - Date.now(), 2 ** 31 - 1));
+        }, Math.min(next.getTime() - now.getTime(), 2 ** 31 - 1));
         timer.unref();
       };
       arm();

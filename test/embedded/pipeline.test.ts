@@ -5,6 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ForecastListResponse, ForecastResponse } from '../../functions/get-forecast/index.ts';
+import { localDate } from '../../functions/lib/forecast/model.ts';
+import { clockStartingAt } from '../../functions/lib/runtime/clock.ts';
 import { createLogger } from '../../functions/lib/runtime/log.ts';
 import { app } from '../../platform/app.ts';
 import { startLocalRuntime, type LocalRuntime } from '../../platform/local/runtime.ts';
@@ -107,5 +109,43 @@ describe('embedded pipeline', () => {
     expect(letters[0]?.reason).toMatch(/location 28079 is not a forecast: malformed XML/);
     expect(letters[0]?.event).toMatchObject({ type: 'io.minio.object.created', subject: 'aemet/28079/20260101T000000Z.xml' });
     expect((await api<ForecastResponse>('/api/forecasts/28079')).body.issuedAt).not.toBe('2026-01-01T00:00:00.000Z');
+  });
+});
+
+// `npm run dev -- --offline` at the hours that used to show every forecast as stale, with the
+// whole runtime (functions, sample provider, schedule) on one clock set to that instant.
+describe.each([
+  ['late evening in UTC, already tomorrow in Madrid', '2026-12-04T23:30:00Z'],
+  ['just before midnight in Madrid', '2026-12-04T22:59:30Z'],
+  ['the night the clocks go forward, a second before', '2027-03-28T00:59:30Z'],
+  ['the night the clocks go back, in the repeated hour', '2026-10-25T01:30:00Z'],
+  ['noon in June', '2026-06-15T12:00:00Z'],
+])('the embedded pipeline at %s (%s)', (_name, instant) => {
+  let dir: Awaited<ReturnType<typeof tempDir>>;
+  let runtime: LocalRuntime;
+  const clock = clockStartingAt(instant);
+
+  beforeAll(async () => {
+    dir = await tempDir('forecast-pipeline-clock-');
+    runtime = await startLocalRuntime({ app, port: 0, dataDir: dir.path, inMemoryDatabase: true, offline: true, siteDir, clock, log: createLogger({}, { level: 'silent' }) });
+    await runtime.idle();
+  });
+  afterAll(async () => {
+    await runtime.stop();
+    await dir.remove();
+  });
+
+  it('lists every location as fresh, with today’s forecast for Madrid’s date', async () => {
+    const response = await fetch(`${runtime.url}/api/forecasts`);
+    const list = (await response.json()) as ForecastListResponse;
+    const today = localDate(clock(), 'Europe/Madrid');
+    expect(Date.parse(list.generatedAt) - Date.parse(instant)).toBeGreaterThanOrEqual(0);
+    expect(list.pending).toEqual([]);
+    expect(list.items).toHaveLength(app.schedule.locations.length);
+    for (const item of list.items) {
+      expect(item.stale, item.location.name).toBe(false);
+      expect(item.today?.date, item.location.name).toBe(today);
+      expect(Date.parse(item.issuedAt), item.location.name).toBeLessThanOrEqual(Date.parse(list.generatedAt));
+    }
   });
 });

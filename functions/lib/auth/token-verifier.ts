@@ -4,6 +4,7 @@
 // keycloak-connect is not used: Keycloak deprecated it and it is unmaintained (see README).
 import { createRemoteJWKSet, errors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
 import { RejectedInputError } from '../errors.ts';
+import { systemClock, type Clock } from '../runtime/clock.ts';
 
 export interface TokenVerifierSettings {
   /** Expected `iss`: the realm URL as browsers reach it (e.g. https://auth.example/realms/forecast). */
@@ -16,6 +17,8 @@ export interface TokenVerifierSettings {
   adminRole: string;
   /** Seconds of clock skew tolerated on exp/nbf. @default 30 */
   clockToleranceSeconds?: number;
+  /** The time expiry and not-before are checked against. @default systemClock */
+  now?: Clock;
 }
 
 export interface AdminIdentity {
@@ -47,6 +50,7 @@ export function createTokenVerifier(settings: TokenVerifierSettings, keys?: JWTV
         audience: settings.audience,
         algorithms,
         clockTolerance: settings.clockToleranceSeconds ?? 30,
+        currentDate: (settings.now ?? systemClock)(),
         requiredClaims: ['exp', 'sub'],
       }));
     } catch (error) {

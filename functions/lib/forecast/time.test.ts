@@ -1,6 +1,6 @@
 // Wall-clock times in a named timezone, across both daylight-saving changes of the year.
 import { describe, expect, it } from 'vitest';
-import { addDays, localTimeToUtc } from './time.ts';
+import { addDays, localTimeToUtc, utcToLocalTime } from './time.ts';
 
 const utc = (local: string, timezone = 'Europe/Madrid') => localTimeToUtc(local, timezone)?.toISOString() ?? null;
 
@@ -68,5 +68,31 @@ describe('addDays', () => {
     ['2026-03-10', 6, '2026-03-16'],
   ])('%s + %i days is %s', (date, days, expected) => {
     expect(addDays(date, days)).toBe(expected);
+  });
+});
+
+describe('utcToLocalTime', () => {
+  it.each([
+    ['2026-12-04T23:30:00Z', 'Europe/Madrid', '2026-12-05T00:30:00'],
+    ['2026-12-04T22:59:59Z', 'Europe/Madrid', '2026-12-04T23:59:59'],
+    ['2026-06-15T12:00:00Z', 'Europe/Madrid', '2026-06-15T14:00:00'],
+    // The spring change: 01:59:59 winter time is followed by 03:00 summer time.
+    ['2027-03-28T00:59:59Z', 'Europe/Madrid', '2027-03-28T01:59:59'],
+    ['2027-03-28T01:00:00Z', 'Europe/Madrid', '2027-03-28T03:00:00'],
+    // The autumn change: 02:00–02:59 is read twice, once in summer time and once in winter time.
+    ['2026-10-25T00:30:00Z', 'Europe/Madrid', '2026-10-25T02:30:00'],
+    ['2026-10-25T01:30:00Z', 'Europe/Madrid', '2026-10-25T02:30:00'],
+    ['2026-01-01T00:00:00Z', 'Atlantic/Canary', '2026-01-01T00:00:00'],
+    ['2026-01-05T01:00:00Z', 'Australia/Sydney', '2026-01-05T12:00:00'],
+  ])('%s reads %s in %s', (instant, timezone, expected) => {
+    expect(utcToLocalTime(new Date(instant), timezone)).toBe(expected);
+  });
+
+  it('is undone by localTimeToUtc at every hour but the first reading of the repeated one', () => {
+    const repeated = Date.parse('2026-10-25T00:00:00Z'); // 02:00 summer time, read back as 02:00 winter time
+    for (let t = Date.parse('2026-10-24T00:00:00Z'); t < Date.parse('2026-10-26T00:00:00Z'); t += 3_600_000) {
+      const local = utcToLocalTime(new Date(t), 'Europe/Madrid');
+      expect(localTimeToUtc(local, 'Europe/Madrid')?.getTime(), local).toBe(t === repeated ? t + 3_600_000 : t);
+    }
   });
 });

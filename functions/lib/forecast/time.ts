@@ -21,12 +21,21 @@ function wallClockFormat(timezone: string): Intl.DateTimeFormat {
   return format;
 }
 
-/** Offset of `timezone` from UTC at `instant`, in milliseconds (e.g. +2h for Madrid in summer). */
-function offsetAt(instant: number, timezone: string): number {
+/** The wall clock of `timezone` at `instant`, to the second, as if it were UTC. */
+function wallClockAt(instant: number, timezone: string): number {
   const parts = wallClockFormat(timezone).formatToParts(new Date(instant));
   const get = (type: Intl.DateTimeFormatPartTypes) => Number(parts.find((p) => p.type === type)?.value);
-  const asUtc = Date.UTC(get('year'), get('month') - 1, get('day'), get('hour'), get('minute'), get('second'));
-  return asUtc - Math.floor(instant / 1000) * 1000;
+  return Date.UTC(get('year'), get('month') - 1, get('day'), get('hour'), get('minute'), get('second'));
+}
+
+/** Offset of `timezone` from UTC at `instant`, in milliseconds (e.g. +2h for Madrid in summer). */
+function offsetAt(instant: number, timezone: string): number {
+  return wallClockAt(instant, timezone) - Math.floor(instant / 1000) * 1000;
+}
+
+/** What a wall clock in `timezone` reads at `instant`: `YYYY-MM-DDTHH:mm:ss` (the inverse of localTimeToUtc). */
+export function utcToLocalTime(instant: Date, timezone: string): string {
+  return new Date(wallClockAt(instant.getTime(), timezone)).toISOString().slice(0, 19);
 }
 
 /**

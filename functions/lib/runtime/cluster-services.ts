@@ -10,6 +10,7 @@ import { FilesystemObjectStore } from '../storage/filesystem-object-store.ts';
 import { PostgresHistoryStore } from '../storage/history-store.ts';
 import { PostgresLatestStore } from '../storage/latest-store.ts';
 import { migrate, pgPoolClient, type SqlClient } from '../storage/sql.ts';
+import { systemClock, type Clock } from './clock.ts';
 import type { Logger } from './log.ts';
 import { once, requireEnv, type Services } from './services.ts';
 
@@ -17,7 +18,7 @@ export interface ClusterServices extends Services {
   close(): Promise<void>;
 }
 
-export function clusterServices(env: Readonly<Record<string, string | undefined>>, log: Logger): ClusterServices {
+export function clusterServices(env: Readonly<Record<string, string | undefined>>, log: Logger, now: Clock = systemClock): ClusterServices {
   const closers: (() => Promise<void>)[] = [];
 
   const sql = once(async (): Promise<SqlClient> => {
@@ -54,6 +55,7 @@ export function clusterServices(env: Readonly<Record<string, string | undefined>
   return {
     env,
     log,
+    now,
     objectStore: once(async () => {
       if (env.OBJECT_STORE_DIR) return new FilesystemObjectStore(env.OBJECT_STORE_DIR);
       const { MinioObjectStore } = await import('../storage/minio-object-store.ts');
@@ -73,6 +75,7 @@ export function clusterServices(env: Readonly<Record<string, string | undefined>
         audience: requireEnv(env, 'OIDC_AUDIENCE'),
         jwksUrl: env.OIDC_JWKS_URL ?? `${requireEnv(env, 'OIDC_ISSUER')}/protocol/openid-connect/certs`,
         adminRole: requireEnv(env, 'ADMIN_ROLE'),
+        now,
       }),
     ),
     async close() {

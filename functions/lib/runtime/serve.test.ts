@@ -9,6 +9,7 @@ import { defineFunction, json } from './function-definition.ts';
 import { createLogger } from './log.ts';
 import { serveFunction, type RunningFunction } from './serve.ts';
 import { restrictServices, type Services } from './services.ts';
+import { systemClock } from './clock.ts';
 
 type LogLine = Record<string, unknown>;
 const lines: LogLine[] = [];
@@ -18,7 +19,7 @@ const handled: CloudEvent<unknown>[] = [];
 
 function unusedServices(): Services {
   const refuse = () => Promise.reject(new Error('not used by this test'));
-  return { env: {}, log, objectStore: refuse, latestStore: refuse, historyStore: refuse, auditStore: refuse, eventSink: refuse, tokenVerifier: refuse };
+  return { env: {}, log, now: systemClock, objectStore: refuse, latestStore: refuse, historyStore: refuse, auditStore: refuse, eventSink: refuse, tokenVerifier: refuse };
 }
 
 const echo = defineFunction<{ greeting: string }>({

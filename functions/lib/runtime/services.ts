@@ -7,12 +7,15 @@ import type { AuditStore } from '../storage/audit-store.ts';
 import type { HistoryStore } from '../storage/history-store.ts';
 import type { LatestStore } from '../storage/latest-store.ts';
 import type { ObjectStore } from '../storage/object-store.ts';
+import type { Clock } from './clock.ts';
 import type { Logger } from './log.ts';
 
 export interface Services {
   /** The function's settings: its container environment, or what the local runtime sets. */
   env: Readonly<Record<string, string | undefined>>;
   log: Logger;
+  /** The current time, for everything a handler decides from it. */
+  now: Clock;
   objectStore(): Promise<ObjectStore>;
   latestStore(): Promise<LatestStore>;
   historyStore(): Promise<HistoryStore>;
@@ -21,14 +24,17 @@ export interface Services {
   tokenVerifier(): Promise<TokenVerifier>;
 }
 
-export type ServiceName = Exclude<keyof Services, 'env' | 'log'>;
+export type ServiceName = Exclude<keyof Services, 'env' | 'log' | 'now'>;
+
+/** What every function gets without listing it in `uses`. */
+const alwaysAvailable = new Set(['env', 'log', 'now']);
 
 /** A view of `services` that refuses what the function did not declare, naming the fix. */
 export function restrictServices(services: Services, functionName: string, uses: readonly ServiceName[]): Services {
   const allowed = new Set<string>(uses);
   return new Proxy(services, {
     get(target, property, receiver) {
-      if (typeof property === 'string' && property !== 'env' && property !== 'log' && property in target && !allowed.has(property)) {
+      if (typeof property === 'string' && !alwaysAvailable.has(property) && property in target && !allowed.has(property)) {
         return () => {
           throw new Error(`function "${functionName}" uses the service "${property}" but its entry in platform/app.ts does not list it in "uses"`);
         };

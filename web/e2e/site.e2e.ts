@@ -7,6 +7,7 @@ import { createRequire } from 'node:module';
 import type { Browser, BrowserContext, Page, Route } from 'playwright-core';
 import { afterAll, beforeAll, beforeEach, afterEach, describe, expect, it } from 'vitest';
 import type { ForecastListResponse, ForecastResponse } from '../src/api/types.ts';
+import { localCalendarDate } from '../src/format/time.ts';
 import { launchBrowser, viewports } from './browser.ts';
 import { startDevServer, type DevServer } from './dev-server.ts';
 
@@ -61,6 +62,11 @@ function rewriteJson<T>(edit: (body: T) => T): (route: Route) => Promise<void> {
   };
 }
 
+/** An issue time `days` before another: a forecast the API would call stale, whatever the date today. */
+function daysEarlier(iso: string, days: number): string {
+  return new Date(Date.parse(iso) - days * 86_400_000).toISOString();
+}
+
 async function seriousAxeViolations(): Promise<string[]> {
   await page.addScriptTag({ content: axeSource });
   const results = await page.evaluate(async () => {
@@ -106,7 +112,7 @@ describe('the list page', () => {
       '**/api/forecasts',
       rewriteJson<ForecastListResponse>((body) => ({
         ...body,
-        items: body.items.map((item, i) => (i === 1 ? { ...item, stale: true, issuedAt: '2026-01-02T03:04:00.000Z' } : item)),
+        items: body.items.map((item, i) => (i === 1 ? { ...item, stale: true, issuedAt: daysEarlier(item.issuedAt, 3) } : item)),
       })),
     );
     await page.reload();
@@ -115,7 +121,7 @@ describe('the list page', () => {
     const stale = page.locator('.forecast-card', { has: page.locator('[data-testid="stale-badge"]') });
     expect(await stale.getAttribute('data-location')).toBe('08019');
     expect(await stale.locator('[data-testid="stale-badge"]').textContent()).toContain('Stale');
-    expect(await stale.locator('.card-foot').textContent()).toMatch(/Issued \d+ months? ago/);
+    expect(await stale.locator('.card-foot').textContent()).toMatch(/Issued 3 days ago/);
   });
 
   it('says so when no forecast is stored yet, and lists the locations it is waiting for', async () => {
@@ -194,7 +200,9 @@ describe('the location page', () => {
     expect(await firstDayPast.first().textContent()).toContain('Past');
     expect(await firstDayPast.first().textContent()).not.toContain('0%');
 
-    expect(await page.locator('.issued').textContent()).toMatch(/Issued:.*2026.*Fetched:/s);
+    const stored = (await (await fetch(`${server.url}/api/forecasts/28079`)).json()) as ForecastResponse;
+    const issuedYear = localCalendarDate(new Date(stored.issuedAt), 'Europe/Madrid').slice(0, 4);
+    expect(await page.locator('.issued').textContent()).toMatch(new RegExp(`Issued:.*${issuedYear}.*Fetched:`, 's'));
     expect(await page.locator('[data-testid="sample-banner"]').isVisible()).toBe(true);
     expect(await page.locator('[data-testid="attribution"]').textContent()).toContain('AEMET');
     expect(await page.title()).toBe('Madrid · 7-day forecast · knative-forecast');
@@ -222,7 +230,7 @@ describe('the location page', () => {
     expect(await page.locator('[data-testid="stale-badge"]').count()).toBe(0);
     await page.route(
       '**/api/forecasts/08019',
-      rewriteJson<ForecastResponse>((body) => ({ ...body, stale: true, issuedAt: '2026-01-02T03:04:00.000Z' })),
+      rewriteJson<ForecastResponse>((body) => ({ ...body, stale: true, issuedAt: daysEarlier(body.issuedAt, 3) })),
     );
     await page.reload();
     await page.locator('[data-testid="stale-badge"]').waitFor();

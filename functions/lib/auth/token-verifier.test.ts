@@ -75,8 +75,8 @@ async function refusal(authorization: string | undefined, on: TokenVerifier = ve
   return outcome.error;
 }
 
-async function expectUnauthorized(authorization: string | undefined, message: RegExp | string) {
-  const error = await refusal(authorization);
+async function expectUnauthorized(authorization: string | undefined, message: RegExp | string, on: TokenVerifier = verifier) {
+  const error = await refusal(authorization, on);
   expect(error).toBeInstanceOf(RejectedInputError);
   expect(error.status).toBe(401);
   expect(error.message).toMatch(message);
@@ -130,6 +130,15 @@ describe('tokens refused with 401', () => {
 
   it('a token from another issuer', async () => {
     await expectUnauthorized(`Bearer ${await token({ issuer: 'http://127.0.0.1:8180/realms/other' })}`, /"iss" claim is not accepted/);
+  });
+
+  it('a token expired by the verifier’s clock, accepted by an earlier one', async () => {
+    const expires = Math.floor(Date.parse('2027-03-28T01:00:00Z') / 1000);
+    const bearer = `Bearer ${await token({ expires })}`;
+    const before = createTokenVerifier(settings({ now: () => new Date('2027-03-28T00:59:00Z') }));
+    expect((await before.verifyAdmin(bearer)).username).toBe('ana');
+    const after = createTokenVerifier(settings({ now: () => new Date('2027-03-28T01:01:00Z') }));
+    await expectUnauthorized(bearer, 'the token has expired', after);
   });
 
   it('a token for another audience', async () => {

@@ -158,6 +158,8 @@ export const versions = {
    * `npm run images` checks it when it first copies the base into the cluster's registry.
    */
   nodeBaseImage: {
+    /** The Node.js release inside it: also the one CI and `scripts/use-node.sh` run everything on. */
+    nodeVersion: '24.11.1',
     image: 'docker.io/library/node:24.11.1-bookworm-slim',
     digest: 'sha256:48abc13a19400ca3985071e287bd405a1d99306770eb81d61202fb6b65cf0b57',
   },

@@ -68,7 +68,7 @@ export async function startDevServer(options: { expectLocations?: number; readyT
   } catch (error) {
     const tail = (await readFile(logFile, 'utf8').catch(() => '')).split('\n').slice(-30).join('\n');
     await stop();
-    throw new Error(`${(error as Error).message}\n--- last lines of the dev server's log ---\n${tail}`);
+    throw new Error(`${(error as Error).message}\n--- last lines of the dev server's log ---\n${tail}`, { cause: error });
   }
 }
 

@@ -9,7 +9,7 @@ export function parseLocationsSetting(json: string | undefined): Location[] {
   try {
     value = JSON.parse(json);
   } catch (error) {
-    throw new Error(`FORECAST_LOCATIONS is not JSON: ${(error as Error).message}`);
+    throw new Error(`FORECAST_LOCATIONS is not JSON: ${(error as Error).message}`, { cause: error });
   }
   const result = z.array(LocationSchema).min(1).safeParse(value);
   if (!result.success) {

@@ -44,7 +44,7 @@ export function parseAemetXml(bytes: Uint8Array, context: ParseContext): Forecas
   if (bytes.byteLength === 0) reject('the document is empty');
   if (bytes.byteLength > maxDocumentBytes) reject(`the document is ${bytes.byteLength} bytes, over the ${maxDocumentBytes}-byte limit`);
 
-  let text = '';
+  let text: string;
   try {
     text = decodeXml(bytes);
   } catch (error) {

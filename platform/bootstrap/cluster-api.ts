@@ -103,8 +103,10 @@ export function loadKubeConfig(path?: string, context?: string): k8s.KubeConfig 
 /**
  * The API over plain HTTP(S), with client-node supplying only the kubeconfig's credentials and
  * TLS settings. Objects go out and come back as the JSON the server speaks: client-node's typed
- * object API would pass them through its built-in models, which drop fields of custom resources
- * and CRD extensions (`x-kubernetes-*`).
+ * object API passes them through its built-in models. In 1.4 that dropped the fields of custom
+ * resources; 2.0.1 sends a Knative Service whole, but still sends a CRD without its schema's
+ * `x-kubernetes-*` extensions (measured against a recording server; kubernetes-client/javascript
+ * issue #2962, open), and the API server then refuses Percona's CRD.
  */
 export function clusterApi(kc: k8s.KubeConfig, retry: RetryPolicy = { attempts: 6, baseDelayMs: 500 }): ClusterApi {
   const server = kc.getCurrentCluster()?.server ?? '';

@@ -1,4 +1,4 @@
-#!/usr/bin/env tsx
+#!/usr/bin/env node
 // npm run bench [-- <name>…]: runs the named benchmarks (all when none is named), one after
 // the other, prints each one's table and merges its figures into bench/results.json, then
 // rewrites the results section of docs/BENCHMARKS.md from that file.

@@ -1,5 +1,5 @@
-#!/usr/bin/env tsx
-// npx tsx scripts/cluster.ts up [--profile default|small] [--kubeconfig PATH] | down | status
+#!/usr/bin/env node
+// node scripts/cluster.ts up [--profile default|small] [--kubeconfig PATH] | down | status
 // The simulated cluster for developing and testing the bootstrap with no real cluster: a real
 // Kubernetes control plane on loopback with fake nodes (kwok) and simulated controllers for the
 // custom resources. No container runs in it. See test/cluster/README.md.
@@ -13,7 +13,7 @@ import { argv } from 'zx';
 import { clusterProfiles, defaultStateDir, simulatedClusterStatus, startSimulatedCluster, stopSimulatedCluster, type ClusterProfile } from '../test/cluster/simulated-cluster.ts';
 import { fail, runMain } from './lib/cli.ts';
 
-const usage = 'npx tsx scripts/cluster.ts up [--profile default|small] [--kubeconfig PATH] | down | status';
+const usage = 'node scripts/cluster.ts up [--profile default|small] [--kubeconfig PATH] | down | status';
 const mib = (bytes: number | undefined) => (bytes === undefined ? '-' : `${Math.round(bytes / 2 ** 20)} MiB`);
 
 await runMain(async () => {
@@ -38,7 +38,7 @@ await runMain(async () => {
     case 'status': {
       const status = await simulatedClusterStatus(defaultStateDir);
       if (!status) {
-        console.log(`no simulated cluster recorded in ${defaultStateDir}; start one with: npx tsx scripts/cluster.ts up`);
+        console.log(`no simulated cluster recorded in ${defaultStateDir}; start one with: node scripts/cluster.ts up`);
         process.exitCode = 3;
         break;
       }

@@ -1,4 +1,4 @@
-#!/usr/bin/env tsx
+#!/usr/bin/env node
 // npm run dev [-- --port 8080] [--offline] [--data-dir .data] [--host 127.0.0.1]
 // The whole app on this machine, from platform/app.ts, with no cluster and no accounts.
 import { argv, chalk } from 'zx';

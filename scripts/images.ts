@@ -1,4 +1,4 @@
-#!/usr/bin/env tsx
+#!/usr/bin/env node
 // npm run images -- --registry <host:port> [--insecure] [--base <image>@sha256:…] [--platform linux/arm64] [--tag latest] [--json]
 // Builds an image for every function of platform/app.ts without a Docker daemon (an esbuild
 // bundle as one layer on the pinned Node base) and pushes it to the registry the cluster pulls

@@ -1,8 +1,8 @@
-#!/usr/bin/env tsx
+#!/usr/bin/env node
 // Writes the sample documents that `npm run dev -- --offline` serves in place of the providers:
 // one AEMET municipal XML per default location (ISO-8859-15, the real element layout: 7/7/3/3/1/1/1
 // periods, empty elements for past periods, night sky codes) and one Open-Meteo JSON. Values come
-// from a seeded generator, so re-running writes the same bytes. Run: npx tsx scripts/make-fixtures.ts
+// from a seeded generator, so re-running writes the same bytes. Run: node scripts/make-fixtures.ts
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { addDays } from '../functions/lib/forecast/time.ts';

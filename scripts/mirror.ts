@@ -1,4 +1,4 @@
-#!/usr/bin/env tsx
+#!/usr/bin/env node
 // npm run mirror -- --out DIR
 // Downloads every pinned upstream install manifest (both profiles), checks the sha256
 // platform/versions.ts pins, and writes the layout `npm run bootstrap -- --manifests DIR` reads,

@@ -1,4 +1,4 @@
-#!/usr/bin/env tsx
+#!/usr/bin/env node
 // npm run new-function -- <name>
 // Scaffolds functions/<name>/ (a handler and its test) and adds its entry to platform/app.ts.
 // What it writes passes `npm test` as it is; the first thing a fork of the template does.

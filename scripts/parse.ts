@@ -1,4 +1,4 @@
-#!/usr/bin/env tsx
+#!/usr/bin/env node
 // npm run parse -- <file> [--location <id>]
 // Prints the normalized forecast JSON of a local AEMET XML or Open-Meteo JSON document, exactly
 // as parse-forecast would store it. Exit 1 with the reason when the file is not a forecast.

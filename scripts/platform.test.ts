@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 const run = promisify(execFile);
 const repo = join(import.meta.dirname, '..');
 const bootstrap = (...args: string[]) =>
-  run(join(repo, 'node_modules', '.bin', 'tsx'), [join(repo, 'scripts', 'platform.ts'), 'bootstrap', ...args], { env: { ...process.env, KUBECONFIG: join(repo, 'no-such-kubeconfig') } });
+  run(process.execPath, [join(repo, 'scripts', 'platform.ts'), 'bootstrap', ...args], { env: { ...process.env, KUBECONFIG: join(repo, 'no-such-kubeconfig') } });
 
 describe('npm run bootstrap -- --dry-run', () => {
   it.each(['minikube', 'microk8s'])('prints the plan for %s without a cluster', async (target) => {

@@ -1,4 +1,4 @@
-#!/usr/bin/env tsx
+#!/usr/bin/env node
 // The cluster commands, one entry point:
 //   npm run bootstrap -- [--target microk8s|minikube] [--small] [--dry-run] [--resume] [--manifests DIR]
 //                        [--registry host:port] [--minio-endpoint URL] [--skip-addons] [--force]

@@ -1,4 +1,4 @@
-#!/usr/bin/env tsx
+#!/usr/bin/env node
 // npm run reload [-- --url http://127.0.0.1:8080] [--user admin|viewer] [--token <JWT>]
 // Asks the running app to download every forecast now, as an admin, and waits for the result.
 // Against `npm run dev` it signs in through the development issuer; against a cluster, pass an

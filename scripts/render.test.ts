@@ -14,7 +14,7 @@ describe('npm run render', () => {
   it('writes the app, the platform and the generated secrets apart', async () => {
     const out = await tempDir('forecast-render-');
     try {
-      await run(join(repo, 'node_modules', '.bin', 'tsx'), [join(repo, 'scripts', 'render.ts'), '--out', out.path, '--small']);
+      await run(process.execPath, [join(repo, 'scripts', 'render.ts'), '--out', out.path, '--small']);
       const kinds = async (file: string) => parseAllDocuments(await readFile(join(out.path, file), 'utf8')).map((d) => (d.toJSON() as { kind: string }).kind);
       expect(await kinds('app.yaml')).toEqual(expect.arrayContaining(['Namespace', 'Broker', 'Service', 'Trigger', 'PingSource', 'SinkBinding']));
       const platform = await kinds('platform.yaml');

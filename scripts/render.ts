@@ -1,4 +1,4 @@
-#!/usr/bin/env tsx
+#!/usr/bin/env node
 // npm run render -- --out <dir> [--small] [--registry localhost:32000] [--public-url http://…]
 // Writes the manifests derived from platform/app.ts as YAML, for GitOps users and for reading:
 //   app.yaml       the app on Knative (Services, Broker, Triggers, PingSource, SinkBindings)

@@ -31,7 +31,7 @@ async function replay(...args: string[]): Promise<{ code: number; stdout: string
   delete env.MINIO_ENDPOINT;
   delete env.OBJECT_STORE_DIR;
   try {
-    const { stdout, stderr } = await execute(join(repo, 'node_modules', '.bin', 'tsx'), [join(repo, 'scripts', 'replay-dead-letters.ts'), ...args], { env });
+    const { stdout, stderr } = await execute(process.execPath, [join(repo, 'scripts', 'replay-dead-letters.ts'), ...args], { env });
     return { code: 0, stdout, stderr };
   } catch (error) {
     const failed = error as { code: number; stdout: string; stderr: string };

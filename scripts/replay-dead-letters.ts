@@ -1,4 +1,4 @@
-#!/usr/bin/env tsx
+#!/usr/bin/env node
 // npm run replay-dead-letters [-- --data-dir .data] [--from <dead-letter dir> | --from-bucket] [--to <broker URL>] [--trigger <name>] [--dry-run]
 // Sends the events the broker gave up on back to the broker, once whatever made them fail is
 // fixed (a store that was down, a bug since deployed). Each dead letter is removed only once

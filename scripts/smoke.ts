@@ -1,4 +1,4 @@
-#!/usr/bin/env tsx
+#!/usr/bin/env node
 // npm run smoke -- --url http://forecast.<node-ip>.sslip.io:30080 --password <admin password>
 // Browses a deployed site the way a visitor and the admin do, in Chromium: the list shows every
 // location, the API answers, the admin signs in through oauth2-proxy and Keycloak and presses

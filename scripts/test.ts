@@ -1,4 +1,4 @@
-#!/usr/bin/env tsx
+#!/usr/bin/env node
 // npm test: the everyday gate, every check that needs no external server, in order:
 // type-check, lint, unit and embedded-pipeline tests (vitest), the browser tests, and (inside
 // the vitest run) the check that every command the README names exists. Stops at the first

@@ -140,7 +140,7 @@ describe('at-least-once delivery on the embedded runtime', () => {
     const env: NodeJS.ProcessEnv = { ...process.env, CI: '1' };
     delete env.MINIO_ENDPOINT;
     delete env.OBJECT_STORE_DIR;
-    const replay = await run(join(repo, 'node_modules', '.bin', 'tsx'), [join(repo, 'scripts', 'replay-dead-letters.ts'), '--data-dir', dir.path, '--from-bucket'], { env });
+    const replay = await run(process.execPath, [join(repo, 'scripts', 'replay-dead-letters.ts'), '--data-dir', dir.path, '--from-bucket'], { env });
     expect(replay.stdout).toMatch(/^replayed io\.minio\.object\.created \S+ \(\d{4}-\d\d-\d\d\/.*\.json\)$/m);
     expect(replay.stdout).toMatch(/^1 replayed, 0 kept$/m);
     await runtime.idle();

@@ -136,7 +136,7 @@ describe('function images on a real registry', { timeout: 240_000 }, () => {
   });
 
   it('the CLI prints the same references from a fresh process', async () => {
-    const { stdout } = await run('npx', ['tsx', 'scripts/images.ts', '--registry', host, '--base', base, '--platform', 'linux/amd64', '--source-url', sourceUrl, '--json'], {
+    const { stdout } = await run(process.execPath, ['scripts/images.ts', '--registry', host, '--base', base, '--platform', 'linux/amd64', '--source-url', sourceUrl, '--json'], {
       cwd: root,
       env: { ...process.env, CI: '1' },
     });
@@ -253,7 +253,7 @@ describe('function images on a real registry', { timeout: 240_000 }, () => {
 
     it('the CLI prints the rule and the next command, without a stack', async () => {
       const port = await freePort();
-      const result = await run('npx', ['tsx', 'scripts/images.ts', '--registry', `localhost:${port}`], { cwd: root, env: { ...process.env, CI: '1' } }).catch((e: { code: number; stderr: string }) => e);
+      const result = await run(process.execPath, ['scripts/images.ts', '--registry', `localhost:${port}`], { cwd: root, env: { ...process.env, CI: '1' } }).catch((e: { code: number; stderr: string }) => e);
       expect('code' in result && result.code).toBe(1);
       expect(result.stderr).toMatch(/^error: no registry answers at http:\/\/localhost:\d+/m);
       expect(result.stderr).toMatch(/^next: enable the cluster registry: `microk8s enable registry`/m);

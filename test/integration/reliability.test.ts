@@ -199,7 +199,7 @@ describe('faults of the real servers, with nothing lost', () => {
 
     await bringBack();
     expect(await historyIssues()).not.toContain(issuedAt);
-    const replay = await execute(join(repo, 'node_modules', '.bin', 'tsx'), [join(repo, 'scripts', 'replay-dead-letters.ts'), '--from', parse.deadLetterDir(), '--to', parse.url], { env: { ...process.env, CI: '1' } });
+    const replay = await execute(process.execPath, [join(repo, 'scripts', 'replay-dead-letters.ts'), '--from', parse.deadLetterDir(), '--to', parse.url], { env: { ...process.env, CI: '1' } });
     expect(replay.stdout).toMatch(/^1 replayed, 0 kept$/m);
     await parse.idle();
     expect((await historyIssues()).filter((i) => i === issuedAt)).toHaveLength(1);

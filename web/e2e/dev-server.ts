@@ -35,11 +35,11 @@ export async function startDevServer(options: { expectLocations?: number; readyT
   const dataDir = await mkdtemp(join(tmpdir(), 'forecast-web-e2e-'));
   const logFile = join(dataDir, 'dev.log');
   const log = createWriteStream(logFile);
-  const child = spawn(join(repoRoot, 'node_modules', '.bin', 'tsx'), ['scripts/dev.ts', '--offline', '--port', String(port), '--data-dir', dataDir], {
+  const child = spawn(process.execPath, ['scripts/dev.ts', '--offline', '--port', String(port), '--data-dir', dataDir], {
     cwd: repoRoot,
     env: { ...process.env, CI: '1', FORCE_COLOR: '0' },
     stdio: ['ignore', 'pipe', 'pipe'],
-    detached: true, // its own process group, so stop() reaches tsx's child too
+    detached: true, // its own process group, so stop() reaches whatever it starts too
   });
   child.stdout?.pipe(log);
   child.stderr?.pipe(log);

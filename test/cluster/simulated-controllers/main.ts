@@ -1,5 +1,5 @@
 // SIMULATION ONLY: the simulated controllers as a process of the simulated cluster, started by
-// `cluster.ts up` beside kwok and stopped with it. Usage: node --import tsx main.ts KUBECONFIG
+// `cluster.ts up` beside kwok and stopped with it. Usage: node main.ts KUBECONFIG
 import { startSimulatedControllers } from './reconcile-loop.ts';
 
 const kubeconfigPath = process.argv[2];

@@ -1,7 +1,8 @@
 // bench:cold-start — a function's container process from spawn to ready: the esbuild bundle
-// that goes into its image (platform/images bundleFunction) run with `node`, against a bare
-// node:http hello from spawn to listening, the floor of any Node server's start. Then one real
-// request each, and the resident memory after it. Spawns alternate (bundle, hello, bundle…).
+// that goes into its image (platform/images bundleFunction) run with `node`, against a hello
+// function on faas-js-runtime 4 (Knative Functions' own Node runtime, started by its CLI as a
+// func-built image starts it) and a bare node:http hello, the floor of any Node server's start.
+// Then one real request each, and the resident memory after it. Spawns alternate.
 //
 // The function is minio-events: the one whose start needs no database, so the figure is the
 // runtime's own start rather than a connection to MongoDB or Postgres.
@@ -22,6 +23,13 @@ const rounds = 10;
 const webhookToken = 'bench-webhook-token';
 const repoRoot = join(import.meta.dirname, '..');
 
+const faasRuntimeCli = join(repoRoot, 'node_modules', 'faas-js-runtime', 'bin', 'cli.js');
+
+/** The smallest function faas-js-runtime serves: an HTTP handler answering "hello". */
+const faasHelloSource = `const handle = async () => ({ statusCode: 200, body: 'hello\\n' });
+export { handle };
+`;
+
 const helloSource = `import { createServer } from 'node:http';
 const server = createServer((req, res) => res.writeHead(200, { 'content-type': 'text/plain' }).end('hello\\n'));
 server.listen(Number(process.env.PORT), '127.0.0.1', () => console.log('listening'));
@@ -34,9 +42,18 @@ interface StartSample {
   rssMiB: number;
 }
 
-async function startOnce(file: string, marker: string, env: NodeJS.ProcessEnv, firstRequest: (url: string) => Promise<Response>): Promise<StartSample> {
+/** How to start one contender on a port, and the stdout line that says it is ready. */
+interface Contender {
+  args: (port: number) => string[];
+  env: NodeJS.ProcessEnv;
+  marker: string;
+  firstRequest: (url: string) => Promise<Response>;
+}
+
+async function startOnce(contender: Contender): Promise<StartSample> {
   const port = await freePort();
-  const started = startProcess(process.execPath, [file], { env: { PATH: process.env.PATH, ...env, PORT: String(port) } });
+  const started = startProcess(process.execPath, contender.args(port), { env: { PATH: process.env.PATH, ...contender.env, PORT: String(port) } });
+  const { marker, firstRequest } = contender;
   try {
     const readyMs = await timeToLine(started, marker);
     const requestStart = performance.now();
@@ -53,7 +70,7 @@ async function startOnce(file: string, marker: string, env: NodeJS.ProcessEnv, f
 
 export const coldStartBenchmark: Benchmark = {
   name: 'cold-start',
-  title: `bundled ${functionName} process, spawn to ready, vs a bare node:http hello`,
+  title: `bundled ${functionName} process, spawn to ready, vs a faas-js-runtime hello and a bare node:http hello`,
   async run() {
     const dir = await mkdtemp(join(tmpdir(), 'forecast-bench-cold-'));
     // The broker minio-events relays to: accepts every event at once.
@@ -68,6 +85,8 @@ export const coldStartBenchmark: Benchmark = {
       await writeFile(bundleFile, bundle.code);
       const helloFile = join(dir, 'hello.mjs');
       await writeFile(helloFile, helloSource);
+      const faasHelloFile = join(dir, 'faas-hello.mjs');
+      await writeFile(faasHelloFile, faasHelloSource);
 
       const functionEnv = { K_SINK: `http://127.0.0.1:${(sink.address() as AddressInfo).port}`, MINIO_WEBHOOK_AUTH_TOKEN: webhookToken, LOG_LEVEL: 'info' };
       const notification = JSON.stringify(
@@ -76,27 +95,33 @@ export const coldStartBenchmark: Benchmark = {
       const relay = (url: string) => fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${webhookToken}` }, body: notification });
       const hello = (url: string) => fetch(url);
 
-      const fn: StartSample[] = [];
-      const floor: StartSample[] = [];
-      await startOnce(bundleFile, '"msg":"ready"', functionEnv, relay); // warm the file cache, not counted
-      await startOnce(helloFile, 'listening', {}, hello);
+      const contenders = {
+        fn: { args: () => [bundleFile], env: functionEnv, marker: '"msg":"ready"', firstRequest: relay },
+        // faas-js-runtime logs fastify's "Server listening" line at level info once it listens.
+        faas: { args: (port: number) => [faasRuntimeCli, faasHelloFile, '--port', String(port)], env: { FUNC_LOG_LEVEL: 'info' }, marker: 'Server listening', firstRequest: hello },
+        bare: { args: () => [helloFile], env: {}, marker: 'listening', firstRequest: hello },
+      } satisfies Record<string, Contender>;
+      const samples: Record<keyof typeof contenders, StartSample[]> = { fn: [], faas: [], bare: [] };
+      for (const contender of Object.values(contenders)) await startOnce(contender); // warm the file cache, not counted
       for (let i = 0; i < rounds; i++) {
-        fn.push(await startOnce(bundleFile, '"msg":"ready"', functionEnv, relay));
-        floor.push(await startOnce(helloFile, 'listening', {}, hello));
+        for (const [name, contender] of Object.entries(contenders)) samples[name as keyof typeof contenders].push(await startOnce(contender));
       }
-      const pick = (list: StartSample[], key: keyof StartSample) => median(list.map((s) => s[key]));
-      const baselineName = 'node:http hello';
+      const pick = (name: keyof typeof contenders, key: keyof StartSample) => median(samples[name].map((s) => s[key]));
+      const faas = 'faas-js-runtime 4 hello';
+      const bare = 'node:http hello';
       return {
         figures: [
-          { name: 'spawn to ready', unit: 'ms', measured: pick(fn, 'readyMs'), baselineName, baseline: pick(floor, 'readyMs'), target: { op: '≤', value: 1.2, on: 'ratio' } },
-          { name: 'first request', unit: 'ms', measured: pick(fn, 'firstRequestMs'), baselineName, baseline: pick(floor, 'firstRequestMs') },
-          { name: 'RSS after first request', unit: 'MiB', measured: pick(fn, 'rssMiB'), baselineName, baseline: pick(floor, 'rssMiB') },
+          { name: 'spawn to ready', unit: 'ms', measured: pick('fn', 'readyMs'), baselineName: faas, baseline: pick('faas', 'readyMs'), target: { op: '≤', value: 1.2, on: 'ratio' } },
+          { name: 'spawn to ready', unit: 'ms', measured: pick('fn', 'readyMs'), baselineName: bare, baseline: pick('bare', 'readyMs') },
+          { name: 'first request', unit: 'ms', measured: pick('fn', 'firstRequestMs'), baselineName: faas, baseline: pick('faas', 'firstRequestMs') },
+          { name: 'RSS after first request', unit: 'MiB', measured: pick('fn', 'rssMiB'), baselineName: faas, baseline: pick('faas', 'rssMiB') },
+          { name: 'RSS after first request', unit: 'MiB', measured: pick('fn', 'rssMiB'), baselineName: bare, baseline: pick('bare', 'rssMiB') },
         ],
         notes: [
-          `bundle: platform/images bundleFunction (esbuild, one ES module, as the image holds it), ${(bundle.code.byteLength / 1024).toFixed(0)} KiB from ${bundle.inputs.length} source files; run with this machine's node ${process.version} (the image runs Node 24)`,
-          `${rounds} spawns each, alternating, after one warm-up each; medians. Ready: the function's "ready" log line (after listen), the hello's "listening" line`,
-          'first request: minio-events relays one MinIO notification to a sink in the benchmark process (auth check, schema, CloudEvent, one POST); the hello answers a GET',
-          'baseline: a bare node:http hello, not a faas-js-runtime hello function as the issue asks: faas-js-runtime 4.x requires Node ^22 || ^24 and this machine runs Node 20',
+          `bundle: platform/images bundleFunction (esbuild, one ES module, as the image holds it), ${(bundle.code.byteLength / 1024).toFixed(0)} KiB from ${bundle.inputs.length} source files; run with node ${process.version}`,
+          `${rounds} spawns each, in turn (function, faas-js-runtime hello, bare hello), after one warm-up each; medians. Ready: the function's "ready" log line (after listen), faas-js-runtime's "Server listening" line, the bare hello's "listening" line`,
+          'first request: minio-events relays one MinIO notification to a sink in the benchmark process (auth check, schema, CloudEvent, one POST); the hellos answer a GET',
+          'baselines: a hello function on faas-js-runtime 4 started by its own CLI (node node_modules/faas-js-runtime/bin/cli.js hello.mjs --port N), as an image built by func runs it; and a bare node:http hello, the floor under both',
         ],
       };
     } finally {

@@ -1,4 +1,4 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { RejectedInputError } from '../lib/errors.ts';
@@ -149,8 +149,42 @@ describe('download-forecast', () => {
       expect(Object.keys(failed).sort()).toEqual(['28079', '41091', '46250']);
       expect(failed['28079']).toMatch(/timeout|aborted/i);
       expect(failed['41091']).toMatch(/answered 503/);
-      expect(failed['46250']).toMatch(/over the 1048576-byte limit/);
+      // Refused while reading, not by the parser afterwards (whose message says "the document is").
+      expect(failed['46250']).toBe('document for location 46250 is not a forecast: the provider sent more than 1048576 bytes, the limit: the rest was not read');
       expect(slowCalls).toBe(2); // retried, then given up
+    } finally {
+      await provider2.close();
+    }
+  });
+
+  it('refuses a body that never ends once past the limit, without waiting for it, and a too-large content-length before reading', async () => {
+    let endlessClosed = false;
+    const provider2 = await startServer(async (req, res) => {
+      if (req.url?.includes('28079')) {
+        // 64 KiB every 5 ms for as long as the client reads: only the limit can stop it.
+        res.writeHead(200, { 'content-type': 'text/xml' });
+        const timer = setInterval(() => res.write(Buffer.alloc(64 * 1024, 0x20)), 5);
+        res.once('close', () => {
+          clearInterval(timer);
+          endlessClosed = true;
+        });
+        return;
+      }
+      if (req.url?.includes('08019')) {
+        res.writeHead(200, { 'content-type': 'text/xml', 'content-length': String(50 * 1024 * 1024) });
+        res.write(Buffer.alloc(1024, 0x20));
+        return; // the rest never comes: the client must not wait for it
+      }
+      res.writeHead(302, { location: `${provider.url}${req.url}` }).end();
+    });
+    try {
+      // A timeout far longer than the test: reaching it would mean the body was read to the end.
+      const result = await downloadForecasts({ reloadId: null }, { ...deps, timeoutMs: 60_000, attempts: 1, baseUrls: { aemet: provider2.url, 'open-meteo': provider2.url } }, invocation);
+      const failed = Object.fromEntries(result.failed.map((f) => [f.locationId, f.reason]));
+      expect(failed['28079']).toMatch(/the provider sent more than 1048576 bytes, the limit/);
+      expect(failed['08019']).toMatch(/the provider declared 52428800 bytes \(content-length\), over the 1048576-byte limit/);
+      expect(result.stored.map((s) => s.locationId).sort()).toEqual(['28903', '41091', '46250']);
+      await vi.waitFor(() => expect(endlessClosed).toBe(true));
     } finally {
       await provider2.close();
     }

@@ -113,11 +113,31 @@ async function fetchDocument(url: string, locationId: string, deps: DownloadDeps
   const declared = Number(response.headers.get('content-length'));
   if (Number.isFinite(declared) && declared > maxDocumentBytes) {
     await response.body?.cancel();
-    throw new DocumentRejectedError(locationId, `the provider sent ${declared} bytes, over the ${maxDocumentBytes}-byte limit`);
+    throw new DocumentRejectedError(locationId, `the provider declared ${declared} bytes (content-length), over the ${maxDocumentBytes}-byte limit`);
   }
-  const bytes = new Uint8Array(await response.arrayBuffer());
-  if (bytes.byteLength > maxDocumentBytes) throw new DocumentRejectedError(locationId, `the provider sent ${bytes.byteLength} bytes, over the ${maxDocumentBytes}-byte limit`);
-  return bytes;
+  return readAtMost(response, maxDocumentBytes, () => new DocumentRejectedError(locationId, `the provider sent more than ${maxDocumentBytes} bytes, the limit: the rest was not read`));
+}
+
+/**
+ * The body, counted as it arrives and abandoned the moment it passes `limit`: an answer with no
+ * or a false content-length, or one that never ends, costs at most `limit` bytes of memory.
+ */
+async function readAtMost(response: Response, limit: number, tooLarge: () => Error): Promise<Uint8Array> {
+  if (!response.body) return new Uint8Array();
+  const reader = response.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    total += value.byteLength;
+    if (total > limit) {
+      await reader.cancel();
+      throw tooLarge();
+    }
+    chunks.push(value);
+  }
+  return Buffer.concat(chunks, total);
 }
 
 export function downloadSettings(env: Readonly<Record<string, string | undefined>>) {

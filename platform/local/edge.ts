@@ -22,6 +22,12 @@ export interface EdgeOptions {
   /** URL of each running function, by name. */
   functionUrl: (name: string) => string | undefined;
   objects: ObjectStore;
+  /**
+   * The largest request body each function takes. A larger one is refused here with 413, as
+   * the cluster's edge refuses one, rather than half-sent to a function that has already said 413
+   * and closed the connection (which left the edge reporting the broken pipe as a 502).
+   */
+  maxBodyBytes: (name: string) => number;
   /** Extra handlers tried first (the dev issuer); return true when they answered. */
   extra?: (req: IncomingMessage, res: ServerResponse) => Promise<boolean>;
 }
@@ -37,7 +43,7 @@ export async function startEdge(options: EdgeOptions): Promise<{ server: Server;
         const path = (req.url ?? '/').split('?')[0] ?? '/';
         const route = routes.find((r) => path === r.prefix.replace(/\/$/, '') || path.startsWith(r.prefix));
         if (!route) return void res.writeHead(404).end();
-        if ('function' in route.target) return proxy(req, res, options.functionUrl(route.target.function), route.target.function);
+        if ('function' in route.target) return proxy(req, res, options.functionUrl(route.target.function), route.target.function, options.maxBodyBytes(route.target.function));
         return serveFromBucket(req, res, options.objects, route.target.bucket, path);
       } catch (error) {
         if (!res.headersSent) res.writeHead(502, { 'content-type': 'application/json' });
@@ -57,23 +63,46 @@ export async function startEdge(options: EdgeOptions): Promise<{ server: Server;
   };
 }
 
-function proxy(req: IncomingMessage, res: ServerResponse, target: string | undefined, name: string): void {
+function proxy(req: IncomingMessage, res: ServerResponse, target: string | undefined, name: string, maxBodyBytes: number): void {
   if (!target) {
     res.writeHead(503, { 'content-type': 'application/json', 'retry-after': '1' }).end(JSON.stringify({ error: `${name} is not running yet` }));
     return;
   }
+  const tooLarge = () => {
+    // The connection closes after the answer, so the client stops sending the rest.
+    res.writeHead(413, { 'content-type': 'application/json', connection: 'close' }).end(JSON.stringify({ error: `request body is over ${name}'s ${maxBodyBytes}-byte limit` }));
+  };
+  const declared = Number(req.headers['content-length']);
+  if (Number.isFinite(declared) && declared > maxBodyBytes) return tooLarge();
   const headers: Record<string, string | string[]> = {};
   for (const [k, v] of Object.entries(req.headers)) if (v !== undefined && !hopByHop.has(k)) headers[k] = v;
   headers['x-forwarded-host'] = req.headers.host ?? '';
+  let answered = false;
+  let refused = false;
   const upstream = httpRequest(`${target}${req.url ?? '/'}`, { method: req.method, headers }, (answer) => {
+    answered = true;
     const out: Record<string, string | string[]> = {};
     for (const [k, v] of Object.entries(answer.headers)) if (v !== undefined && !hopByHop.has(k)) out[k] = v;
     res.writeHead(answer.statusCode ?? 502, out);
     answer.pipe(res);
   });
   upstream.on('error', (error) => {
+    // Once the function's answer is being relayed, or the edge refused the body itself, the
+    // answer stands: nothing may be written after it.
+    if (refused || answered) return void res.destroy();
     if (!res.headersSent) res.writeHead(502, { 'content-type': 'application/json' });
     res.end(JSON.stringify({ error: `${name} did not answer: ${error.message}` }));
+  });
+  // A body without content-length is counted as it passes: past the limit, the edge stops
+  // sending it and answers 413 itself.
+  let forwarded = 0;
+  req.on('data', (chunk: Buffer) => {
+    forwarded += chunk.byteLength;
+    if (forwarded <= maxBodyBytes || refused || answered) return;
+    refused = true;
+    req.unpipe(upstream);
+    upstream.destroy();
+    tooLarge();
   });
   req.pipe(upstream);
 }

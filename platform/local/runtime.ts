@@ -11,7 +11,7 @@ import { eventTypes, extensionNames } from '../../functions/lib/events/types.ts'
 import { systemClock, type Clock } from '../../functions/lib/runtime/clock.ts';
 import type { AnyFunctionDefinition } from '../../functions/lib/runtime/function-definition.ts';
 import { createLogger, type Logger } from '../../functions/lib/runtime/log.ts';
-import { serveFunction, type RunningFunction } from '../../functions/lib/runtime/serve.ts';
+import { bodyLimitOf, serveFunction, type RunningFunction } from '../../functions/lib/runtime/serve.ts';
 import { restrictServices } from '../../functions/lib/runtime/services.ts';
 import { newTraceId } from '../../functions/lib/runtime/trace.ts';
 import type { DeliverySpec } from '../app-definition.ts';
@@ -96,6 +96,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
 
     // The edge listens first: its URL is the dev issuer's issuer, which the functions verify.
     const running = new Map<string, RunningFunction>();
+    const bodyLimits = new Map<string, number>();
     // Filled in once the edge's URL is known; the edge asks it for /dev-issuer/ requests.
     const devIssuer: { current?: DevIssuer } = {};
     const edge = await startEdge({
@@ -103,6 +104,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       port: options.port ?? 8080,
       routes: Object.entries(app.routes).map(([prefix, target]) => ({ prefix, target })),
       functionUrl: (name) => running.get(name)?.url,
+      // A function not loaded yet has no URL either: the edge answers 503 before any limit applies.
+      maxBodyBytes: (name) => bodyLimits.get(name) ?? Number.POSITIVE_INFINITY,
       objects: backends.objects,
       extra: (req, res) => devIssuer.current?.handle(req, res) ?? Promise.resolve(false),
     });
@@ -136,6 +139,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     for (const name of Object.keys(app.functions) as FunctionName[]) {
       const spec = app.functions[name];
       const module = (await import(join(repoRoot, spec.handler))) as { default: AnyFunctionDefinition };
+      bodyLimits.set(name, bodyLimitOf(module.default));
       const env: Record<string, string> = {
         ...functionEnvironment(app, name),
         K_SINK: broker.url,

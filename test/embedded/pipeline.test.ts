@@ -93,6 +93,26 @@ describe('embedded pipeline', () => {
     expect(((await response.json()) as { error: string }).error).toMatch(/read-only/);
   });
 
+  it('answers 413 through the edge to an oversized body every time, declared or streamed, and keeps serving', async () => {
+    const token = await runtime.issuer.token('admin');
+    const body = Buffer.alloc(300 * 1024, 0x7b); // over reload-forecast's 256 KiB
+    const post = (payload: BodyInit) =>
+      fetch(`${runtime.url}/admin/reload`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: payload, duplex: 'half' } as RequestInit);
+    const statuses: number[] = [];
+    for (let i = 0; i < 12; i++) {
+      const declared = await post(body);
+      statuses.push(declared.status);
+      await declared.body?.cancel();
+      // No content-length: the same bytes as a stream, in 16 KiB chunks.
+      const chunks = Array.from({ length: body.byteLength / (16 * 1024) }, (_, n) => body.subarray(n * 16 * 1024, (n + 1) * 16 * 1024));
+      const streamed = await post(new ReadableStream({ pull: (controller) => (chunks.length > 0 ? controller.enqueue(chunks.shift()) : controller.close()) }));
+      statuses.push(streamed.status);
+      await streamed.body?.cancel();
+    }
+    expect(new Set(statuses)).toEqual(new Set([413]));
+    expect((await fetch(`${runtime.url}/api/forecasts`)).status).toBe(200);
+  });
+
   it('refuses the reload to a viewer and to an anonymous caller', async () => {
     const viewer = await runtime.issuer.token('viewer');
     expect((await fetch(`${runtime.url}/admin/reload`, { method: 'POST', headers: { authorization: `Bearer ${viewer}` } })).status).toBe(403);

@@ -63,10 +63,15 @@ export async function serveFunction(definition: AnyFunctionDefinition, options: 
   };
 }
 
+/** The largest request body a function takes (its `maxBodyBytes`, or the default). */
+export function bodyLimitOf(definition: AnyFunctionDefinition): number {
+  return definition.maxBodyBytes ?? defaultMaxBodyBytes;
+}
+
 /** The request listener, separate from the server so tests and benchmarks can mount it. */
 export async function createRequestHandler(definition: AnyFunctionDefinition, options: ServeOptions) {
   const deps: unknown = await definition.deps(options.services);
-  const maxBody = definition.maxBodyBytes ?? defaultMaxBodyBytes;
+  const maxBody = bodyLimitOf(definition);
   const log = options.log;
 
   return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {

@@ -33,9 +33,17 @@ function offsetAt(instant: number, timezone: string): number {
   return wallClockAt(instant, timezone) - Math.floor(instant / 1000) * 1000;
 }
 
+/**
+ * What a wall clock in `timezone` reads at `instant`, to the second, as a Date whose UTC fields
+ * are that reading (`getUTCHours()` is the local hour, `getUTCDay()` the local weekday).
+ */
+export function wallClock(instant: Date, timezone: string): Date {
+  return new Date(wallClockAt(instant.getTime(), timezone));
+}
+
 /** What a wall clock in `timezone` reads at `instant`: `YYYY-MM-DDTHH:mm:ss` (the inverse of localTimeToUtc). */
 export function utcToLocalTime(instant: Date, timezone: string): string {
-  return new Date(wallClockAt(instant.getTime(), timezone)).toISOString().slice(0, 19);
+  return wallClock(instant, timezone).toISOString().slice(0, 19);
 }
 
 /**

@@ -8,12 +8,11 @@
 // platform/versions.ts and are not copied here.
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { stringify } from 'yaml';
 import { argv } from 'zx';
 import { app } from '../platform/app.ts';
 import { generateSecrets } from '../platform/components/context.ts';
 import { defaultBacking, renderApp, taggedImages } from '../platform/render/app-resources.ts';
-import type { KubeObject } from '../platform/render/kube-object.ts';
+import { manifestYaml } from '../platform/render/manifest-yaml.ts';
 import { renderPlatform } from '../platform/render/platform-resources.ts';
 import { fail, runMain } from './lib/cli.ts';
 
@@ -28,10 +27,9 @@ await runMain(async () => {
     { app, namespace: app.name, profile, secrets: generateSecrets(), publicUrl },
     { domain: new URL(publicUrl).hostname.split('.').slice(1).join('.') || 'sslip.io', registry },
   );
-  const yaml = (list: KubeObject[]) => list.map((o) => stringify(o, { lineWidth: 0 })).join('---\n');
   await mkdir(out, { recursive: true });
-  await writeFile(join(out, 'app.yaml'), yaml(objects));
-  await writeFile(join(out, 'platform.yaml'), yaml(platform.filter((o) => o.kind !== 'Secret')));
-  await writeFile(join(out, 'secrets.yaml'), `# Generated for this render only. Keep it out of git.\n${yaml(platform.filter((o) => o.kind === 'Secret'))}`, { mode: 0o600 });
+  await writeFile(join(out, 'app.yaml'), manifestYaml(objects));
+  await writeFile(join(out, 'platform.yaml'), manifestYaml(platform.filter((o) => o.kind !== 'Secret')));
+  await writeFile(join(out, 'secrets.yaml'), `# Generated for this render only. Keep it out of git.\n${manifestYaml(platform.filter((o) => o.kind === 'Secret'))}`, { mode: 0o600 });
   console.log(`wrote ${objects.length} app objects, ${platform.length} platform objects (secrets in secrets.yaml) to ${out}`);
 });

@@ -2,10 +2,11 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { RejectedInputError } from '../lib/errors.ts';
 import { httpEventSink } from '../lib/events/event-sink.ts';
 import type { HttpRequest } from '../lib/runtime/function-definition.ts';
+import type { Services } from '../lib/runtime/services.ts';
 import { createLogger } from '../lib/runtime/log.ts';
 import { minioNotification } from '../../platform/local/minio-notifier.ts';
 import { closedUrl, startEventRecorder } from '../../test/support/servers.ts';
-import { relayNotification, type MinioEventsDeps } from './index.ts';
+import definition, { relayNotification, type MinioEventsDeps } from './index.ts';
 
 const invocation = { log: createLogger({}, { level: 'silent' }), traceId: 'ffffffffffffffffffffffffffffffff' };
 const traceId = '0123456789abcdef0123456789abcdef';
@@ -88,5 +89,12 @@ describe('minio-events', () => {
     const error = await relayNotification(post(notification), down, invocation).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(Error);
     expect(error).not.toBeInstanceOf(RejectedInputError);
+  });
+
+  it('refuses to start without the webhook token, so it never accepts unauthenticated events', async () => {
+    const services = (env: Record<string, string>) => ({ env, eventSink: async () => httpEventSink(sink.url) }) as unknown as Services;
+    await expect(definition.deps(services({ K_SINK: sink.url }))).rejects.toThrow('environment variable MINIO_WEBHOOK_AUTH_TOKEN is not set');
+    await expect(definition.deps(services({ K_SINK: sink.url, MINIO_WEBHOOK_AUTH_TOKEN: '' }))).rejects.toThrow('MINIO_WEBHOOK_AUTH_TOKEN is not set');
+    expect((await definition.deps(services({ K_SINK: sink.url, MINIO_WEBHOOK_AUTH_TOKEN: 's3cret' }))).authToken).toBe('s3cret');
   });
 });

@@ -6,19 +6,20 @@ import { MinioNotificationSchema, objectCreatedEvents } from '../lib/events/mini
 import type { EventSink } from '../lib/events/event-sink.ts';
 import { extensionNames } from '../lib/events/types.ts';
 import { defineFunction, json, type HttpRequest, type HttpResponse, type Invocation } from '../lib/runtime/function-definition.ts';
+import { requireEnv } from '../lib/runtime/services.ts';
 import { timingSafeEqual } from 'node:crypto';
 
 export interface MinioEventsDeps {
   sink: EventSink;
-  /** MinIO's `MINIO_NOTIFY_WEBHOOK_AUTH_TOKEN_<ID>`: when set, requests must carry it. */
-  authToken: string | null;
+  /** MinIO's `MINIO_NOTIFY_WEBHOOK_AUTH_TOKEN_<ID>`: every request must carry it. */
+  authToken: string;
 }
 
 export async function relayNotification(request: HttpRequest, deps: MinioEventsDeps, { log, traceId }: Invocation): Promise<HttpResponse> {
   // MinIO checks that the target is reachable before it sends anything; any answer will do.
   if (request.method === 'HEAD' || request.method === 'GET') return { status: 200 };
   if (request.method !== 'POST') return json(405, { error: 'POST a MinIO notification' }, { allow: 'GET, HEAD, POST' });
-  if (deps.authToken !== null && !sameToken(request.headers.authorization, deps.authToken)) {
+  if (!sameToken(request.headers.authorization, deps.authToken)) {
     throw new RejectedInputError('the webhook auth token is missing or wrong', 401);
   }
   if (request.body.byteLength === 0) return { status: 200 };
@@ -58,7 +59,8 @@ function sameToken(header: string | undefined, token: string): boolean {
 
 export default defineFunction<MinioEventsDeps>({
   async deps(services) {
-    return { sink: await services.eventSink(), authToken: services.env.MINIO_WEBHOOK_AUTH_TOKEN || null };
+    // No token, no start: without it anyone who reaches the function could inject events.
+    return { sink: await services.eventSink(), authToken: requireEnv(services.env, 'MINIO_WEBHOOK_AUTH_TOKEN') };
   },
   http: relayNotification,
 });

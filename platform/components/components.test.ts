@@ -70,7 +70,8 @@ describe('platform components', () => {
     const env = deployment.spec.template.spec.containers[0]?.env ?? [];
     expect(env.find((e) => e.name === 'MINIO_NOTIFY_WEBHOOK_ENDPOINT_FORECAST')?.value).toBe('http://minio-events.knative-forecast.svc.cluster.local');
     expect(env.find((e) => e.name === 'MINIO_NOTIFY_WEBHOOK_QUEUE_DIR_FORECAST')?.value).toBe('/data/queue');
-    expect(env.find((e) => e.name === 'MINIO_NOTIFY_WEBHOOK_AUTH_TOKEN_FORECAST')?.valueFrom).toBeDefined();
+    // The same Secret key the notified function is given (render/app-resources.test.ts).
+    expect(env.find((e) => e.name === 'MINIO_NOTIFY_WEBHOOK_AUTH_TOKEN_FORECAST')?.valueFrom).toEqual({ secretKeyRef: { name: 'minio-credentials', key: 'webhookToken' } });
     expect(() => minioWebhookEnv({ endpoint: 'http://x', authToken: 't', queueDir: 'queue' })).toThrow(/must be absolute/);
   });
 

@@ -22,6 +22,16 @@ describe('renderApp', () => {
     expect(byKind('SinkBinding').map((o) => (o.spec as { subject: { name: string } }).subject.name).sort()).toEqual(['minio-events', 'reload-forecast']);
   });
 
+  it('gives the function MinIO notifies, and only it, the webhook token MinIO sends', () => {
+    const envOf = (name: string) =>
+      ((byKind('Service').find((s) => s.metadata.name === name)?.spec as { template: { spec: { containers: { env: { name: string; valueFrom?: unknown }[] }[] } } }).template.spec.containers[0]?.env ?? []);
+    for (const name of Object.keys(app.functions)) {
+      const token = envOf(name).find((e) => e.name === 'MINIO_WEBHOOK_AUTH_TOKEN');
+      if (name === app.buckets.forecasts.notify?.via) expect(token, name).toEqual({ name: 'MINIO_WEBHOOK_AUTH_TOKEN', valueFrom: { secretKeyRef: { name: 'minio-credentials', key: 'webhookToken' } } });
+      else expect(token, name).toBeUndefined();
+    }
+  });
+
   it('filters object events on the bucket source, and every trigger retries before dead-lettering', () => {
     const parse = byKind('Trigger').find((t) => t.metadata.name === 'parse-new-forecasts');
     expect(parse?.spec).toMatchObject({ filter: { attributes: { type: 'io.minio.object.created', source: '/minio/buckets/forecasts' } }, delivery: { retry: 5, backoffPolicy: 'exponential' } });

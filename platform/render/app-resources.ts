@@ -128,6 +128,10 @@ function knativeService(app: App, name: FunctionName, spec: FunctionSpec, namesp
   for (const [key, value] of Object.entries(functionEnvironment(app, name))) env.set(key, { name: key, value });
   // History and audit share one database: the same variables, set once.
   for (const variable of spec.uses.flatMap((service) => serviceEnvironment(service, app, options))) env.set(variable.name, variable);
+  // The function MinIO's webhook calls checks the token MinIO sends: the same key of the same Secret.
+  if (Object.values(app.buckets).some((bucket) => 'notify' in bucket && bucket.notify?.via === name)) {
+    env.set('MINIO_WEBHOOK_AUTH_TOKEN', secretEnv('MINIO_WEBHOOK_AUTH_TOKEN', options.backing.minio.secret, 'webhookToken'));
+  }
   const cpuMillis = Number(spec.resources.cpu.replace('m', ''));
   return {
     apiVersion: 'serving.knative.dev/v1',
@@ -180,9 +184,11 @@ function knativeService(app: App, name: FunctionName, spec: FunctionSpec, namesp
 
 type EnvVar = { name: string; value: string } | { name: string; valueFrom: { secretKeyRef: { name: string; key: string } } };
 
+const secretEnv = (name: string, secretName: string, key: string): EnvVar => ({ name, valueFrom: { secretKeyRef: { name: secretName, key } } });
+
 /** How a function reaches each service in the cluster (cluster-services.ts reads these names). */
 function serviceEnvironment(service: ServiceName, app: App, options: AppRenderOptions): EnvVar[] {
-  const secret = (name: string, secretName: string, key: string): EnvVar => ({ name, valueFrom: { secretKeyRef: { name: secretName, key } } });
+  const secret = secretEnv;
   const b = options.backing;
   switch (service) {
     case 'objectStore':

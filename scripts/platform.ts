@@ -14,7 +14,7 @@ import { argv } from 'zx';
 import { app } from '../platform/app.ts';
 import { describeFindings, runDoctor } from '../platform/bootstrap/doctor.ts';
 import { loadKubeConfig } from '../platform/bootstrap/cluster-api.ts';
-import { bootstrapInputs, secretsFrom, secretsRef } from '../platform/bootstrap/inputs.ts';
+import { adminPasswordNotice, bootstrapInputs, secretsFrom, secretsRef } from '../platform/bootstrap/inputs.ts';
 import { buildPlan, deploySteps, describePlan, type Profile, type Target } from '../platform/bootstrap/plan.ts';
 import { forgetProgress, progressFile, progressKey, progressRecorder, readProgress } from '../platform/bootstrap/progress-state.ts';
 import { BootstrapError, runPlan, type BootstrapEvent } from '../platform/bootstrap/runner.ts';
@@ -94,7 +94,7 @@ async function run(session: Session, only?: ReadonlySet<string>): Promise<void> 
   const url = session.inputs.settings.publicUrl;
   console.log(`\nsite:  ${url}/\nadmin: ${url}/admin/ — sign in as "admin"`);
   if (firstRun && command === 'bootstrap') {
-    console.log(`admin password (shown once; kept in Secret ${session.plan.namespace}/bootstrap-secrets): ${session.inputs.settings.secrets.adminPassword}`);
+    console.log(adminPasswordNotice(session.plan.namespace, session.inputs.settings.secrets.adminPassword, Boolean(process.env.CI)));
   }
 }
 

@@ -1,10 +1,11 @@
 #!/usr/bin/env node
-// npm run smoke -- --url http://forecast.<node-ip>.sslip.io:30080 --password <admin password>
+// ADMIN_PASSWORD=… npm run smoke -- --url http://forecast.<node-ip>.sslip.io:30080  (or --password, which a shared log would show)
 // Browses a deployed site the way a visitor and the admin do, in Chromium: the list shows every
 // location, the API answers, the admin signs in through oauth2-proxy and Keycloak and presses
 // Reload now, which must be accepted. The GitHub Actions workflow runs it after the bootstrap.
 import { argv } from 'zx';
 import { chromium } from 'playwright-core';
+import type { ForecastListResponse } from '../functions/get-forecast/index.ts';
 import { app } from '../platform/app.ts';
 import { defaultLocations } from '../platform/locations.ts';
 import { fail, runMain } from './lib/cli.ts';
@@ -12,9 +13,9 @@ import { fail, runMain } from './lib/cli.ts';
 await runMain(async () => {
   const url = String(argv.url ?? '').replace(/\/$/, '');
   const password = String(argv.password ?? process.env.ADMIN_PASSWORD ?? '');
-  if (!url || !password) fail('--url and --password (or ADMIN_PASSWORD) are required', 'npm run smoke -- --url http://forecast.192.168.49.2.sslip.io:30080 --password …');
-  const api = (await (await fetch(`${url}/api/forecasts`)).json()) as { forecasts: unknown[] };
-  console.log(`api: ${api.forecasts.length} forecasts`);
+  if (!url || !password) fail('--url and the admin password (ADMIN_PASSWORD, or --password) are required', 'ADMIN_PASSWORD=… npm run smoke -- --url http://forecast.192.168.49.2.sslip.io:30080');
+  const api = (await (await fetch(`${url}/api/forecasts`)).json()) as ForecastListResponse;
+  console.log(`api: ${api.items.length} forecasts, ${api.pending.length} locations pending`);
   const browser = await chromium.launch({
     executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync'],

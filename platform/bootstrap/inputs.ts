@@ -61,6 +61,22 @@ export function secretsFrom(object: KubeObject | undefined): PlatformSecrets | u
 
 export const secretsRef = (namespace: string): ObjectRef => ({ apiVersion: 'v1', kind: 'Secret', namespace, name: generatedSecretsName });
 
+/** The shell command that prints the admin password from the Secret the bootstrap keeps it in. */
+export function adminPasswordCommand(namespace: string): string {
+  return `kubectl -n ${namespace} get secret ${generatedSecretsName} -o jsonpath='{.data.secrets\\.json}' | base64 -d | jq -r .adminPassword`;
+}
+
+/**
+ * What the first bootstrap says about the admin password: the password itself on a terminal
+ * (once; it stays in the Secret), and in CI, whose logs are kept and often shared, only how to
+ * read it.
+ */
+export function adminPasswordNotice(namespace: string, password: string, ci: boolean): string {
+  const where = `Secret ${namespace}/${generatedSecretsName}`;
+  if (ci) return `admin password: not printed in CI; it is kept in ${where}. Read it with: ${adminPasswordCommand(namespace)}`;
+  return `admin password (shown once; kept in ${where}): ${password}`;
+}
+
 /**
  * Settings the platform keeps in upstream ConfigMaps (Knative's ingress class, domain and
  * registries; the Kafka broker's bootstrap servers and topic defaults) are merged into those ConfigMaps, which are then applied once, by the step that

@@ -64,6 +64,27 @@ describe('oauth2ProxyArgs', () => {
     );
   });
 
+  it('never runs OIDC discovery: the browser signs in on the issuer, oauth2-proxy redeems and verifies on the realm URL it reaches', () => {
+    const inCluster = oauth2ProxyArgs(app, {
+      issuerUrl: 'http://forecast.192.168.49.2.sslip.io:30080/realms/forecast',
+      realmUrl: 'http://keycloak.knative-forecast.svc:8080/realms/forecast',
+      redirectUrl: 'http://forecast.192.168.49.2.sslip.io:30080/oauth2/callback',
+      upstream: 'http://reload-forecast.knative-forecast.svc.cluster.local',
+    });
+    expect(inCluster).toEqual(
+      expect.arrayContaining([
+        '--skip-oidc-discovery',
+        '--oidc-issuer-url=http://forecast.192.168.49.2.sslip.io:30080/realms/forecast',
+        '--login-url=http://forecast.192.168.49.2.sslip.io:30080/realms/forecast/protocol/openid-connect/auth',
+        '--redeem-url=http://keycloak.knative-forecast.svc:8080/realms/forecast/protocol/openid-connect/token',
+        '--oidc-jwks-url=http://keycloak.knative-forecast.svc:8080/realms/forecast/protocol/openid-connect/certs',
+        '--profile-url=http://keycloak.knative-forecast.svc:8080/realms/forecast/protocol/openid-connect/userinfo',
+      ]),
+    );
+    // Without a realm URL, every endpoint is on the issuer.
+    expect(args).toContain('--redeem-url=https://auth.example/realms/forecast/protocol/openid-connect/token');
+  });
+
   it('answers 401 rather than redirecting on the admin routes the app definition declares', () => {
     expect(args).toContain('--api-route=^/admin/');
   });

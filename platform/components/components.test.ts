@@ -82,6 +82,12 @@ describe('platform components', () => {
     expect(args).toContain('--upstream=http://reload-forecast.knative-forecast.svc.cluster.local');
     expect(args).toContain('--allowed-role=forecast-admin');
     expect(args.join(' ')).not.toMatch(/secret/i);
+    // oauth2-proxy never needs the public origin, which only the edge serves, and the edge waits
+    // for oauth2-proxy: it reaches Keycloak on its Service, and discovers nothing at start.
+    expect(args).toContain('--skip-oidc-discovery');
+    const fetchedByProxy = args.filter((a) => /^--(redeem-url|oidc-jwks-url|profile-url)=/.test(a));
+    expect(fetchedByProxy).toHaveLength(3);
+    for (const arg of fetchedByProxy) expect(arg).toMatch(/=http:\/\/keycloak\.knative-forecast\.svc:8080\/realms\/forecast\/protocol\/openid-connect\//);
   });
 
   it('name the credentials secret the operator generates for the functions', () => {

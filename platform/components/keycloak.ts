@@ -11,6 +11,11 @@ export function keycloakIssuer(ctx: Pick<PlatformContext, 'publicUrl' | 'app'>):
   return `${ctx.publicUrl.replace(/\/$/, '')}/realms/${ctx.app.auth.realm}`;
 }
 
+/** The realm as pods reach it: Keycloak's Service in the namespace, not the public origin. */
+export function keycloakClusterRealmUrl(ctx: Pick<PlatformContext, 'namespace' | 'app'>): string {
+  return `http://keycloak.${ctx.namespace}.svc:8080/realms/${ctx.app.auth.realm}`;
+}
+
 export function renderKeycloak(ctx: PlatformContext): KubeObject[] {
   const labels = partOf(ctx.app, 'keycloak');
   const realm = renderRealm(ctx.app, {

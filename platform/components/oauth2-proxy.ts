@@ -4,7 +4,7 @@ import { oauth2ProxyArgs, oauth2ProxySecretEnv } from '../oauth2-proxy.ts';
 import { partOf, type KubeObject } from '../render/kube-object.ts';
 import { versions } from '../versions.ts';
 import type { PlatformContext } from './context.ts';
-import { keycloakIssuer } from './keycloak.ts';
+import { keycloakClusterRealmUrl, keycloakIssuer } from './keycloak.ts';
 import { workload } from './workload.ts';
 
 export function renderOauth2Proxy(ctx: PlatformContext): KubeObject[] {
@@ -13,6 +13,7 @@ export function renderOauth2Proxy(ctx: PlatformContext): KubeObject[] {
   if (!admin || !('function' in admin)) throw new Error('the app definition has no admin route for oauth2-proxy to guard');
   const args = oauth2ProxyArgs(ctx.app, {
     issuerUrl: keycloakIssuer(ctx),
+    realmUrl: keycloakClusterRealmUrl(ctx),
     redirectUrl: `${ctx.publicUrl.replace(/\/$/, '')}/oauth2/callback`,
     upstream: `http://${admin.function}.${ctx.namespace}.svc.cluster.local`,
     // A laptop cluster is reached over plain HTTP (sslip.io); put TLS in front to turn this on.

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventTypes, extensionNames } from '../../functions/lib/events/types.ts';
 import { app } from '../../platform/app.ts';
 import { renderRealm, type ClientRepresentation, type RealmRepresentation } from '../../platform/keycloak-realm.ts';
-import { startEventRecorder } from '../support/servers.ts';
+import { closedUrl, startEventRecorder } from '../support/servers.ts';
 import { serveAppFunction, type ServedFunction } from './app-functions.ts';
 import { passwordGrant, startKeycloak, type RunningKeycloak } from './servers/keycloak.ts';
 import { startOauth2Proxy, type RunningOauth2Proxy } from './servers/oauth2-proxy.ts';
@@ -29,6 +29,23 @@ interface ReloadAccepted {
   status: string;
   statusUrl: string;
 }
+
+// In the cluster the issuer is the public origin, which only the edge serves, and the edge waits
+// for oauth2-proxy: oauth2-proxy must start without reaching the issuer (7.x exits at start when
+// its OIDC discovery fails) and send the browser to the sign-in page all the same.
+describe('oauth2-proxy while Keycloak cannot be reached', () => {
+  it('starts, and redirects a sign-in to the issuer’s login page', async () => {
+    const issuer = `${await closedUrl()}/realms/${app.auth.realm}`;
+    const proxy = await startOauth2Proxy({ issuerUrl: issuer, upstream: await closedUrl(), clientSecret: 'unused' });
+    try {
+      const response = await fetch(`${proxy.url}/oauth2/start?rd=%2F`, { redirect: 'manual' });
+      expect(response.status).toBe(302);
+      expect(response.headers.get('location')?.startsWith(`${issuer}/protocol/openid-connect/auth?`)).toBe(true);
+    } finally {
+      await proxy.stop();
+    }
+  });
+});
 
 describe('admin reload through oauth2-proxy and Keycloak', () => {
   const stops: (() => Promise<unknown>)[] = [];

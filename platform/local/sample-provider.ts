@@ -40,10 +40,10 @@ export interface SampleIssue {
 /**
  * The issue of the sample documents served at `now`, as a provider that publishes every hour
  * would have it: the latest whole hour at or before `now`, its day in Madrid the forecast's
- * first day. So a forecast fetched at any hour is at most an hour old, and two fetches within
- * the same hour store the same document. On the night the clocks go back, the hour whose
- * wall-clock time happens twice is skipped for the one before it: a local `<elaborado>` could
- * not say which of the two was meant.
+ * first day. So a forecast fetched at any hour is at most two hours old, and two fetches within
+ * the same hour store the same document. On the night the clocks go back, 02:00 happens twice
+ * and a local `<elaborado>` of 02:00 reads back as the second; the first is skipped for the hour
+ * before it, so the parsed issue time is always the instant meant, never one in the future.
  */
 export function sampleIssue(now: Date): SampleIssue {
   for (let issued = Math.floor(now.getTime() / hourMs) * hourMs; ; issued -= hourMs) {

@@ -52,6 +52,8 @@ export interface ClusterApi {
   list(apiVersion: string, kind: string, options?: { namespace?: string; labelSelector?: string }): Promise<KubeObject[]>;
   /** Whether there was something to delete. */
   delete(ref: ObjectRef): Promise<boolean>;
+  /** Whether the API's discovery lists `kind` in `apiVersion` now (a CRD can be Established a moment before). */
+  serves(apiVersion: string, kind: string): Promise<boolean>;
   /** The server's Kubernetes version, e.g. { major: 1, minor: 34, gitVersion: 'v1.34.4' }. */
   version(): Promise<{ major: number; minor: number; gitVersion: string }>;
   /** Where the API server is, for messages. */
@@ -170,6 +172,16 @@ export function clusterApi(kc: k8s.KubeConfig, retry: RetryPolicy = { attempts: 
 
   return {
     server,
+    serves: (apiVersion, kind) =>
+      withRetries(`discover ${kind} in ${apiVersion}`, retry, () =>
+        collection(apiVersion, kind).then(
+          () => true,
+          (error: unknown) => {
+            if (error instanceof ApiError && error.reason === 'NotServed') return false;
+            throw error;
+          },
+        ),
+      ),
     apply: (object, options) => {
       const action = `${options?.dryRun ? 'dry run of ' : ''}apply ${describeRef(refOf(object))}`;
       return withRetries(action, retry, async () => {

@@ -11,7 +11,14 @@ import type { BootstrapInputs } from './inputs.ts';
 import type { Plan, Step } from './plan.ts';
 import { BootstrapError, runPlan, type BootstrapEvent, type StepHooks } from './runner.ts';
 
-const crd: KubeObject = { apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition', metadata: { name: 'widgets.demo.dev' }, spec: {} };
+const crd: KubeObject = {
+  apiVersion: 'apiextensions.k8s.io/v1',
+  kind: 'CustomResourceDefinition',
+  metadata: { name: 'widgets.demo.dev' },
+  spec: { group: 'demo.dev', names: { kind: 'Widget', plural: 'widgets' }, scope: 'Namespaced', versions: [{ name: 'v1', served: true, storage: true }] },
+};
+/** The discovery document of demo.dev/v1, listing these kinds. */
+const demoDiscovery = (...kinds: string[]) => ({ body: { kind: 'APIResourceList', groupVersion: 'demo.dev/v1', resources: kinds.map((kind) => ({ name: `${kind.toLowerCase()}s`, kind, namespaced: true, singularName: '', verbs: ['get'] })) } });
 const deployment: KubeObject = { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'web', namespace: 'demo' }, spec: { replicas: 1 } };
 const crdPath = '/apis/apiextensions.k8s.io/v1/customresourcedefinitions/widgets.demo.dev';
 const deploymentPath = '/apis/apps/v1/namespaces/demo/deployments/web';
@@ -55,6 +62,8 @@ describe('waits', () => {
         { body: withVersion(crd, '2', { conditions: [{ type: 'Established', status: 'False', reason: 'Installing', message: 'the initial names have not been accepted' }] }) },
         { body: withVersion(crd, '3', { conditions: [{ type: 'Established', status: 'True', reason: 'InitialNamesAccepted' }] }) },
       ],
+      // Established a moment before the API's discovery lists the kind, as a real API server is.
+      'GET /apis/demo.dev/v1': [demoDiscovery(), demoDiscovery(), demoDiscovery('Widget')],
     });
     const events: BootstrapEvent[] = [];
     const summary = await runPlan({
@@ -66,9 +75,10 @@ describe('waits', () => {
       pollMs: 20,
     });
     const progress = events.flatMap((e) => (e.type === 'step-progress' ? [e.detail] : []));
-    expect(progress).toContain('1 of 1 CRDs not Established: widgets.demo.dev no status yet');
-    expect(progress).toContain('1 of 1 CRDs not Established: widgets.demo.dev Established=False (Installing: the initial names have not been accepted)');
-    expect(progress.at(-1)).toBe('1 CRDs Established');
+    expect(progress).toContain('1 of 1 CRDs not served yet: widgets.demo.dev no status yet');
+    expect(progress).toContain('1 of 1 CRDs not served yet: widgets.demo.dev Established=False (Installing: the initial names have not been accepted)');
+    expect(progress).toContain('1 of 1 CRDs not served yet: widgets.demo.dev Established, but Widget is not in the discovery of demo.dev/v1 yet');
+    expect(progress.at(-1)).toBe('1 CRDs Established and served');
     expect(summary).toMatchObject({ changed: 1, unchanged: 0 });
     // The dry run came first, then the apply, both server-side with the project's field manager.
     const patches = server.requests.filter((r) => r.method === 'PATCH');

@@ -52,14 +52,25 @@ const explain = (c: Condition | undefined) => (c ? `${c.type}=${c.status}${c.rea
 
 const crdRef = (name: string): ObjectRef => ({ apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition', name });
 
-/** Every named CRD Established (its API is served). */
+/**
+ * Every named CRD Established and its kind in the API's discovery for each served version. The
+ * API server updates discovery a moment after it marks a CRD Established; an object of that kind
+ * applied in between is refused as a kind the cluster does not serve.
+ */
 export async function crdsEstablished(api: ClusterApi, names: readonly string[]): Promise<Readiness> {
   const pending: string[] = [];
   for (const name of names) {
     const crd = await api.read(crdRef(name));
-    if (condition(crd, 'Established')?.status !== 'True') pending.push(`${name} ${crd ? explain(condition(crd, 'Established')) : 'absent'}`);
+    if (condition(crd, 'Established')?.status !== 'True') {
+      pending.push(`${name} ${crd ? explain(condition(crd, 'Established')) : 'absent'}`);
+      continue;
+    }
+    const spec = (crd as KubeObject & { spec: { group: string; names: { kind: string }; versions: { name: string; served: boolean }[] } }).spec;
+    for (const version of spec.versions.filter((v) => v.served)) {
+      if (!(await api.serves(`${spec.group}/${version.name}`, spec.names.kind))) pending.push(`${name} Established, but ${spec.names.kind} is not in the discovery of ${spec.group}/${version.name} yet`);
+    }
   }
-  return { ready: pending.length === 0, detail: pending.length ? `${pending.length} of ${names.length} CRDs not Established: ${pending.slice(0, 3).join('; ')}` : `${names.length} CRDs Established` };
+  return { ready: pending.length === 0, detail: pending.length ? `${pending.length} of ${names.length} CRDs not served yet: ${pending.slice(0, 3).join('; ')}` : `${names.length} CRDs Established and served` };
 }
 
 /** A Deployment or StatefulSet has rolled out its current spec and every replica is ready. */

@@ -4,10 +4,14 @@
 // The upstream manifests come from ../shared/upstream through a test copy without admission and
 // conversion webhooks (no webhook pod can answer here); images go to a real registry, and the
 // buckets and the site to a real MinIO, both from the integration harness.
+import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseAllDocuments } from 'yaml';
 import { app } from '../../platform/app.ts';
 import { prepareBuckets, uploadSiteToMinio } from '../../platform/bootstrap/minio-setup.ts';
 import { runPlan, type RunOptions, type RunSummary } from '../../platform/bootstrap/runner.ts';
@@ -20,12 +24,14 @@ import { pushSyntheticBase } from '../../platform/images/synthetic-base.ts';
 import type { MinioSettings } from '../../functions/lib/storage/minio-object-store.ts';
 import { startMinio, type RunningMinio } from '../integration/servers/minio.ts';
 import { startRegistry, type RunningRegistry } from '../integration/servers/registry.ts';
+import { installClusterBinaries } from './build.ts';
 import { launch, stopProcess, type ClusterProcess } from './processes.ts';
 import { startSimulatedAddons, type SimulatedAddons } from './simulated-addons.ts';
 import { startSimulatedCluster, type ClusterProfile, type SimulatedCluster } from './simulated-cluster.ts';
 import { prepareTestManifests, type PreparedManifests } from './test-manifests.ts';
 
 const root = join(import.meta.dirname, '..', '..');
+const execute = promisify(execFile);
 const upstreamDir = join(root, '..', 'shared', 'upstream');
 const hasUpstream = existsSync(join(upstreamDir, 'index.json'));
 
@@ -141,6 +147,22 @@ for (const profile of ['default', 'small'] as const) {
       expect(again.changedObjects).toEqual([]);
       expect(again.changed).toBe(0);
       expect(again.unchanged).toBe(first.changed + first.unchanged);
+    });
+
+    it('takes what `npm run render` writes through the real kubectl (server-side dry run)', async () => {
+      // kubectl reads YAML as YAML 1.1: an unquoted `off` in an env value would arrive as a boolean.
+      const out = await mkdtemp(join(tmpdir(), 'forecast-render-kubectl-'));
+      try {
+        await execute(process.execPath, [join(root, 'scripts', 'render.ts'), '--out', out, '--registry', registry.host, ...(profile === 'small' ? ['--small'] : [])]);
+        const { kubectl } = await installClusterBinaries();
+        const files = ['app.yaml', 'platform.yaml', 'secrets.yaml'].flatMap((file) => ['-f', join(out, file)]);
+        const applied = await execute(kubectl, ['--kubeconfig', bench!.cluster.kubeconfigPath, 'apply', '--server-side', '--dry-run=server', `--field-manager=${fieldManager}`, '--force-conflicts', ...files]);
+        let documents = 0;
+        for (const file of ['app.yaml', 'platform.yaml', 'secrets.yaml']) documents += parseAllDocuments(await readFile(join(out, file), 'utf8')).length;
+        expect(applied.stdout.split('\n').filter((line) => line.endsWith(' serverside-applied (server dry run)'))).toHaveLength(documents);
+      } finally {
+        await rm(out, { recursive: true, force: true });
+      }
     });
 
     it('status reports every component ready', async () => {

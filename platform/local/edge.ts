@@ -84,12 +84,14 @@ function proxy(req: IncomingMessage, res: ServerResponse, target: string | undef
     const out: Record<string, string | string[]> = {};
     for (const [k, v] of Object.entries(answer.headers)) if (v !== undefined && !hopByHop.has(k)) out[k] = v;
     res.writeHead(answer.statusCode ?? 502, out);
+    // An answer cut off midway cannot be completed: the client sees the connection drop.
+    answer.once('error', () => res.destroy());
     answer.pipe(res);
   });
   upstream.on('error', (error) => {
-    // Once the function's answer is being relayed, or the edge refused the body itself, the
-    // answer stands: nothing may be written after it.
-    if (refused || answered) return void res.destroy();
+    // Once the function's answer is being relayed, or the edge refused the body itself, that
+    // answer stands (a function that answered 413 may close before it has read the body).
+    if (refused || answered) return;
     if (!res.headersSent) res.writeHead(502, { 'content-type': 'application/json' });
     res.end(JSON.stringify({ error: `${name} did not answer: ${error.message}` }));
   });

@@ -163,7 +163,8 @@ describe('function images on a real registry', { timeout: 240_000 }, () => {
         const fn = startProcess(p.name, process.execPath, [join(rootfs, 'app', `${p.name}.mjs`)], {
           cwd: join(rootfs, 'app'),
           // What the Knative Service sets (functionEnvironment), with local stand-ins for its services.
-          env: { ...functionEnvironment(app, p.name as FunctionName), PORT: String(port), K_SINK: 'http://127.0.0.1:9/', OBJECT_STORE_DIR: objects, NODE_PATH: '' },
+          // MINIO_WEBHOOK_AUTH_TOKEN stands in for the Secret the rendered minio-events Service reads it from.
+          env: { ...functionEnvironment(app, p.name as FunctionName), PORT: String(port), K_SINK: 'http://127.0.0.1:9/', OBJECT_STORE_DIR: objects, MINIO_WEBHOOK_AUTH_TOKEN: 'stand-in-webhook-token', NODE_PATH: '' },
           logFile: join(temp.path, `${p.name}.log`),
           stopTimeoutMs: 5_000,
         });

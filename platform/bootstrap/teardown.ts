@@ -40,6 +40,15 @@ export function planObjects(plan: Plan, inputs: BootstrapInputs): KubeObject[] {
 const kept = (o: KubeObject, namespace: string) =>
   o.kind === 'PersistentVolumeClaim' || (o.kind === 'Namespace' && o.metadata.name === namespace) || (o.kind === 'Secret' && o.metadata.name === generatedSecretsName);
 
+/** An object still there: what holds it (finalizers, and a CRD's Terminating condition), so a stuck teardown says why. */
+function describeLeft(ref: ObjectRef, live: KubeObject): string {
+  const metadata = live.metadata as { deletionTimestamp?: string; finalizers?: string[] };
+  if (!metadata.deletionTimestamp) return `${describeRef(ref)} (recreated, deleted again)`;
+  const terminating = ((live.status as { conditions?: { type: string; message?: string }[] } | undefined)?.conditions ?? []).find((c) => c.type === 'Terminating');
+  const holds = [metadata.finalizers?.length ? `finalizers ${metadata.finalizers.join(', ')}` : '', terminating?.message ?? ''].filter(Boolean).join('; ');
+  return holds ? `${describeRef(ref)} (${holds})` : describeRef(ref);
+}
+
 export async function teardown(api: ClusterApi, plan: Plan, inputs: BootstrapInputs, options: TeardownOptions = {}): Promise<{ deleted: string[]; kept: string[] }> {
   const all = planObjects(plan, inputs);
   const keep = options.keepData ? all.filter((o) => kept(o, plan.namespace)) : [];
@@ -66,7 +75,7 @@ export async function teardown(api: ClusterApi, plan: Plan, inputs: BootstrapInp
         for (const ref of deleted) {
           const live = await readIfServed(api, ref);
           if (!live) continue;
-          left.push(describeRef(ref));
+          left.push(describeLeft(ref, live));
           // Recreated by a controller after its delete (see above): delete it again.
           if (!(live.metadata as { deletionTimestamp?: string }).deletionTimestamp) await deleteIfServed(api, ref);
         }

@@ -172,7 +172,7 @@ for (const profile of ['default', 'small'] as const) {
     });
 
     it('teardown removes exactly what it made, and a second teardown finds nothing', async () => {
-      const result = await teardown(s.api, s.plan, s.inputs, { pollMs: 300, timeoutMs: 180_000 });
+      const result = await teardown(s.api, s.plan, s.inputs, { pollMs: 300 });
       expect(result.deleted.length).toBeGreaterThan(100);
       const left: string[] = [];
       for (const o of planObjects(s.plan, s.inputs)) {

@@ -11,9 +11,14 @@ export function keycloakIssuer(ctx: Pick<PlatformContext, 'publicUrl' | 'app'>):
   return `${ctx.publicUrl.replace(/\/$/, '')}/realms/${ctx.app.auth.realm}`;
 }
 
-/** The realm as pods reach it: Keycloak's Service in the namespace, not the public origin. */
+/** Keycloak as pods reach it: its Service in the namespace, not the public origin. */
+export function keycloakServiceUrl(namespace: string): string {
+  return `http://keycloak.${namespace}.svc:8080`;
+}
+
+/** The realm as pods reach it. */
 export function keycloakClusterRealmUrl(ctx: Pick<PlatformContext, 'namespace' | 'app'>): string {
-  return `http://keycloak.${ctx.namespace}.svc:8080/realms/${ctx.app.auth.realm}`;
+  return `${keycloakServiceUrl(ctx.namespace)}/realms/${ctx.app.auth.realm}`;
 }
 
 export function renderKeycloak(ctx: PlatformContext): KubeObject[] {

@@ -5,6 +5,7 @@
 import { bucketSource } from '../../functions/lib/events/types.ts';
 import type { DeliverySpec, FunctionSpec, ServiceName } from '../app-definition.ts';
 import type { App, FunctionName } from '../app.ts';
+import { keycloakServiceUrl } from '../components/keycloak.ts';
 import { functionEnvironment } from '../function-environment.ts';
 import { partOf, type KubeObject } from './kube-object.ts';
 
@@ -40,7 +41,7 @@ export function defaultBacking(app: App, namespace = app.name): BackingServices 
       secret: `forecast.forecast-db.credentials.postgresql.acid.zalan.do`,
       database: app.databases.history.database,
     },
-    keycloak: { internalUrl: `http://keycloak.${namespace}.svc:8080` },
+    keycloak: { internalUrl: keycloakServiceUrl(namespace) },
   };
 }
 
@@ -188,13 +189,12 @@ const secretEnv = (name: string, secretName: string, key: string): EnvVar => ({ 
 
 /** How a function reaches each service in the cluster (cluster-services.ts reads these names). */
 function serviceEnvironment(service: ServiceName, app: App, options: AppRenderOptions): EnvVar[] {
-  const secret = secretEnv;
   const b = options.backing;
   switch (service) {
     case 'objectStore':
-      return [{ name: 'MINIO_ENDPOINT', value: b.minio.endpoint }, secret('MINIO_ACCESS_KEY', b.minio.secret, 'accessKey'), secret('MINIO_SECRET_KEY', b.minio.secret, 'secretKey')];
+      return [{ name: 'MINIO_ENDPOINT', value: b.minio.endpoint }, secretEnv('MINIO_ACCESS_KEY', b.minio.secret, 'accessKey'), secretEnv('MINIO_SECRET_KEY', b.minio.secret, 'secretKey')];
     case 'latestStore':
-      return [secret('MONGODB_URL', b.mongodb.secret, 'url'), { name: 'MONGODB_DATABASE', value: b.mongodb.database }, { name: 'MONGODB_COLLECTION', value: app.databases.latest.collection }];
+      return [secretEnv('MONGODB_URL', b.mongodb.secret, 'url'), { name: 'MONGODB_DATABASE', value: b.mongodb.database }, { name: 'MONGODB_COLLECTION', value: app.databases.latest.collection }];
     case 'historyStore':
     case 'auditStore':
       // The Zalando operator generates this secret ({user}.{cluster}.credentials.postgresql.acid.zalan.do).
@@ -202,8 +202,8 @@ function serviceEnvironment(service: ServiceName, app: App, options: AppRenderOp
         { name: 'PGHOST', value: b.postgres.host },
         { name: 'PGDATABASE', value: b.postgres.database },
         { name: 'PGSSLMODE', value: 'require' },
-        secret('PGUSER', b.postgres.secret, 'username'),
-        secret('PGPASSWORD', b.postgres.secret, 'password'),
+        secretEnv('PGUSER', b.postgres.secret, 'username'),
+        secretEnv('PGPASSWORD', b.postgres.secret, 'password'),
       ];
     case 'eventSink':
       return []; // K_SINK is injected by the function's SinkBinding

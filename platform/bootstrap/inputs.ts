@@ -16,7 +16,7 @@ import { renderPostgres } from '../components/postgres.ts';
 import { defaultBacking, renderApp } from '../render/app-resources.ts';
 import { partOf, type KubeObject } from '../render/kube-object.ts';
 import type { ObjectRef } from './cluster-api.ts';
-import type { ObjectSource, PlatformPart, Profile } from './plan.ts';
+import type { AppPart, ObjectSource, PlatformPart, Profile } from './plan.ts';
 import type { Adjustment, PreparedFile } from './upstream-adjustments.ts';
 
 /** The Secret holding the secrets generated for this cluster, read back on every re-run. */
@@ -137,5 +137,16 @@ export function objectsOf(inputs: BootstrapInputs, source: ObjectSource, images?
   }
   if (source.from === 'platform') return inputs.platform[source.part];
   if (!images) throw new Error('the app is rendered after the images step: no image references yet');
-  return inputs.app(images);
+  const objects = inputs.app(images);
+  return objects.filter((o) => appPartOf(o, objects) === source.part);
+}
+
+/** Which part of the app an object is applied with (plan.ts says why the parts go in this order). */
+export function appPartOf(o: KubeObject, app: readonly KubeObject[]): AppPart {
+  if (o.kind === 'Broker') return 'broker';
+  if (o.kind === 'SinkBinding') return 'sink-bindings';
+  if (o.kind === 'Trigger' || o.kind === 'PingSource') return 'event-senders';
+  const subjects = app.filter((b) => b.kind === 'SinkBinding').map((b) => (b.spec as { subject: { apiVersion: string; kind: string; name?: string } }).subject);
+  const bound = subjects.some((s) => s.apiVersion === o.apiVersion && s.kind === o.kind && s.name === o.metadata.name);
+  return bound ? 'event-senders' : 'functions';
 }

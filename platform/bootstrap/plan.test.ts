@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { buildPlan as build, describePlan, waves, type Plan, type PlanOptions, type Profile, type Target } from './plan.ts';
+import { buildPlan as build, describePlan, waves, type AppPart, type Plan, type PlanOptions, type Profile, type StepAction, type Target } from './plan.ts';
 import { upstreamFilesFor } from './upstream-manifests.ts';
 
 const buildPlan = (target: Target, profile: Profile, extra: Partial<PlanOptions> = {}) => build({ target, profile, namespace: 'knative-forecast', ...extra });
@@ -20,6 +20,20 @@ describe('bootstrap plan', () => {
       expect(waveOf(plan, dependency)).toBeLessThan(waveOf(plan, 'app'));
     }
     expect(ids(plan).at(-1)).toBe('edge');
+  });
+
+  it('deploys the app in the order Knative wires it: dead-letter sink, Broker Ready, SinkBindings, then the functions that send events', () => {
+    const actions = buildPlan('minikube', 'default').steps.find((s) => s.id === 'app')!.actions;
+    const sourceOf = (a: StepAction) => (a.kind === 'apply' ? a.objects : a.kind === 'wait' && 'of' in a.wait ? a.wait.of : undefined);
+    const at = (kind: StepAction['kind'], part: AppPart) => actions.findIndex((a) => {
+      const source = sourceOf(a);
+      return a.kind === kind && source?.from === 'app' && source.part === part;
+    });
+    expect(at('apply', 'functions')).toBeLessThan(at('apply', 'broker'));
+    expect(at('apply', 'broker')).toBeLessThan(at('wait', 'broker'));
+    expect(at('wait', 'broker')).toBeLessThan(at('apply', 'sink-bindings'));
+    expect(at('apply', 'sink-bindings')).toBeLessThan(at('apply', 'event-senders'));
+    expect(at('apply', 'event-senders')).toBeGreaterThan(0);
   });
 
   it('installs independent components in parallel', () => {

@@ -17,8 +17,21 @@ export type ObjectSource =
   /** One pinned upstream file, by its release asset name, as adjusted for this platform. */
   | { from: 'upstream'; file: string }
   | { from: 'platform'; part: PlatformPart }
-  /** The app on Knative, rendered once the images step knows the image digests. */
-  | { from: 'app' };
+  /** Part of the app on Knative, rendered once the images step knows the image digests. */
+  | { from: 'app'; part: AppPart };
+
+/**
+ * The app in the order Knative needs it, one part after the other:
+ * - `functions`: the functions that send no events (and the namespace). One of them is the
+ *   Broker's dead-letter sink, and a Broker is not Ready until that sink resolves.
+ * - `broker`, waited on until Ready: only then does a SinkBinding have a sink to inject.
+ * - `sink-bindings`: their webhook puts K_SINK into a function as its Service is created, and
+ *   only for bindings that exist by then.
+ * - `event-senders`: the functions a SinkBinding names (reload-forecast and minio-events refuse
+ *   to start without K_SINK, so created any earlier their first revision crashes), the Triggers
+ *   and the PingSource.
+ */
+export type AppPart = 'functions' | 'broker' | 'sink-bindings' | 'event-senders';
 
 export type WaitSpec =
   | { for: 'crds-established'; of: ObjectSource }
@@ -66,6 +79,7 @@ export interface PlanOptions {
 
 const upstream = (file: string): ObjectSource => ({ from: 'upstream', file });
 const platform = (part: PlatformPart): ObjectSource => ({ from: 'platform', part });
+const app = (part: AppPart): ObjectSource => ({ from: 'app', part });
 const apply = (objects: ObjectSource): StepAction => ({ kind: 'apply', objects });
 const wait = (spec: WaitSpec, timeoutSeconds: number): StepAction => ({ kind: 'wait', wait: spec, timeoutSeconds });
 const crds = (of: ObjectSource) => wait({ for: 'crds-established', of }, 120);
@@ -85,9 +99,6 @@ export const addonCommands: Record<Target, readonly (readonly string[])[]> = {
     ['minikube', 'addons', 'enable', 'storage-provisioner'],
   ],
 };
-
-/** Knative kinds whose Ready condition says the app is wired. */
-export const appReadyKinds = ['Service', 'Broker', 'Trigger', 'PingSource', 'SinkBinding'] as const;
 
 export function buildPlan(options: PlanOptions): Plan {
   const { target, profile, namespace } = options;
@@ -173,7 +184,16 @@ export function buildPlan(options: PlanOptions): Plan {
       id: 'app',
       title: 'Deploy the app',
       needs: ['kourier', 'broker', 'mongodb', 'postgres', 'buckets', 'oauth2-proxy', 'images'],
-      actions: [apply({ from: 'app' }), wait({ for: 'ready-condition', of: { from: 'app' }, kinds: appReadyKinds }, 600)],
+      actions: [
+        apply(app('functions')),
+        apply(app('broker')),
+        wait({ for: 'ready-condition', of: app('broker'), kinds: ['Broker'] }, 600),
+        apply(app('sink-bindings')),
+        apply(app('event-senders')),
+        wait({ for: 'ready-condition', of: app('functions'), kinds: ['Service'] }, 600),
+        wait({ for: 'ready-condition', of: app('event-senders'), kinds: ['Service', 'Trigger', 'PingSource'] }, 600),
+        wait({ for: 'ready-condition', of: app('sink-bindings'), kinds: ['SinkBinding'] }, 300),
+      ],
     },
     { id: 'site', title: 'Upload the site', needs: ['buckets'], actions: [{ kind: 'site' }] },
     { id: 'edge', title: 'Edge proxy', needs: ['app', 'site', 'oauth2-proxy'], actions: [apply(platform('edge')), workloads(platform('edge'))] },
@@ -204,7 +224,13 @@ export function waves(plan: Pick<Plan, 'steps'>): Step[][] {
 export function describeSource(source: ObjectSource): string {
   if (source.from === 'upstream') return source.file;
   if (source.from === 'platform') return `platform: ${source.part}`;
-  return 'the app (Knative Services, Broker, Triggers, PingSource, SinkBinding)';
+  const parts: Record<AppPart, string> = {
+    functions: 'the app’s functions that send no events',
+    broker: 'the app’s Broker',
+    'sink-bindings': 'the app’s SinkBindings',
+    'event-senders': 'the app’s functions that send events, its Triggers and PingSource',
+  };
+  return parts[source.part];
 }
 
 export function describeAction(action: StepAction): string {

@@ -49,7 +49,8 @@ export interface ClusterApi {
   create(object: KubeObject, options?: { dryRun?: boolean }): Promise<KubeObject>;
   /** The object, or undefined when it does not exist. */
   read(ref: ObjectRef): Promise<KubeObject | undefined>;
-  list(apiVersion: string, kind: string, options?: { namespace?: string; labelSelector?: string }): Promise<KubeObject[]>;
+  /** Without a namespace, a namespaced kind across all namespaces; `fieldSelector` as the API server takes it (`status.phase!=Failed`). */
+  list(apiVersion: string, kind: string, options?: { namespace?: string; labelSelector?: string; fieldSelector?: string }): Promise<KubeObject[]>;
   /** Whether there was something to delete. */
   delete(ref: ObjectRef): Promise<boolean>;
   /** Whether the API's discovery lists `kind` in `apiVersion` now (a CRD can be Established a moment before). */
@@ -206,7 +207,7 @@ export function clusterApi(kc: k8s.KubeConfig, retry: RetryPolicy = { attempts: 
     list: (apiVersion, kind, options) => {
       const action = `list ${kind}`;
       return withRetries(action, retry, async () => {
-        const path = `${await collection(apiVersion, kind, options?.namespace)}${query({ labelSelector: options?.labelSelector })}`;
+        const path = `${await collection(apiVersion, kind, options?.namespace)}${query({ labelSelector: options?.labelSelector, fieldSelector: options?.fieldSelector })}`;
         const list = expectOk(action, await call('GET', path)) as { items: KubeObject[] };
         return list.items.map((item) => ({ ...item, apiVersion, kind }));
       });

@@ -1,11 +1,14 @@
 // `npm run doctor`, and the bootstrap's first step: is this cluster one the platform can run on?
-// Kubernetes version, the CPU and memory the profile's pods request against what the nodes can
-// give, a default storage class for the volumes, cluster DNS. Each finding says what was found,
-// what is needed and the command that fixes it; the bootstrap stops on a failure unless told to
-// continue (`--force`), since a too-small cluster leaves pods Pending rather than failing.
-import { parseCpuMillis, parseMemoryBytes, type Requests } from '../render/budget.ts';
+// Kubernetes version, the CPU and memory the profile's pods request against what the nodes have
+// free (allocatable less what the pods already there request: minikube's docker driver reports
+// the host's size, and other workloads hold their share), a default storage class for the
+// volumes, cluster DNS. Each finding says what was found, what is needed and the command that
+// fixes it; the bootstrap stops on a failure unless told to continue (`--force`), since a
+// too-small cluster leaves pods Pending rather than failing.
+import { parseCpuMillis, parseMemoryBytes, podRequests, requestsOf, zero, type Requests } from '../render/budget.ts';
+import type { KubeObject } from '../render/kube-object.ts';
 import { minimumKubernetes } from '../versions.ts';
-import type { ClusterApi } from './cluster-api.ts';
+import { fieldManager, type ClusterApi } from './cluster-api.ts';
 import type { Profile, Target } from './plan.ts';
 
 export type Verdict = 'ok' | 'warn' | 'fail';
@@ -25,6 +28,13 @@ export interface DoctorOptions {
   requests: Requests;
   /** Whether the add-ons step will enable DNS, storage and the registry after this check. */
   addonsWillRun: boolean;
+  /**
+   * Namespaces whose pods are the platform's own. Their requests are part of `requests`
+   * already, so they do not count as taken: a re-run on a bootstrapped cluster fits as the
+   * first run did.
+   * @default the namespaces whose Namespace object the bootstrap's field manager applied
+   */
+  platformNamespaces?: readonly string[];
 }
 
 const Gi = 1024 ** 3;
@@ -51,21 +61,7 @@ export async function runDoctor(api: ClusterApi, options: DoctorOptions): Promis
         },
   );
 
-  const nodes = await api.list('v1', 'Node');
-  const allocatable = nodes.reduce(
-    (total, n) => {
-      const a = ((n.status as { allocatable?: Record<string, string> } | undefined)?.allocatable ?? {}) as Record<string, string>;
-      return { cpuMillis: total.cpuMillis + parseCpuMillis(a.cpu ?? '0'), memoryBytes: total.memoryBytes + parseMemoryBytes(a.memory ?? '0') };
-    },
-    { cpuMillis: 0, memoryBytes: 0 },
-  );
-  const fits = allocatable.cpuMillis >= options.requests.cpuMillis && allocatable.memoryBytes >= options.requests.memoryBytes;
-  findings.push({
-    check: 'CPU and memory',
-    verdict: fits ? 'ok' : 'fail',
-    detail: `${nodes.length} node${nodes.length === 1 ? '' : 's'} with ${cpu(allocatable.cpuMillis)} / ${mem(allocatable.memoryBytes)} allocatable; the ${options.profile} profile requests ${cpu(options.requests.cpuMillis)} / ${mem(options.requests.memoryBytes)}`,
-    ...(fits ? {} : { fix: sizeFix[options.target] }),
-  });
+  findings.push(await resourceFinding(api, options));
 
   const addonVerdict: Verdict = options.addonsWillRun ? 'warn' : 'fail';
   const classes = await api.list('storage.k8s.io/v1', 'StorageClass');
@@ -88,6 +84,68 @@ export async function runDoctor(api: ClusterApi, options: DoctorOptions): Promis
       : { check: 'cluster DNS', verdict: addonVerdict, detail: `no kube-system/kube-dns Service${options.addonsWillRun ? '; the add-ons step enables it' : ''}`, fix: options.target === 'minikube' ? 'minikube addons enable coredns' : 'microk8s enable dns' },
   );
   return findings;
+}
+
+const add = (a: Requests, b: Requests): Requests => ({ cpuMillis: a.cpuMillis + b.cpuMillis, memoryBytes: a.memoryBytes + b.memoryBytes });
+const both = (r: Requests) => `${cpu(r.cpuMillis)} / ${mem(r.memoryBytes)}`;
+
+/** Whether the pod holds its requests on a node now: scheduled and not finished. */
+const holdsRequests = (pod: KubeObject) => {
+  const phase = (pod.status as { phase?: string } | undefined)?.phase;
+  return Boolean((pod.spec as { nodeName?: string } | undefined)?.nodeName) && phase !== 'Succeeded' && phase !== 'Failed';
+};
+
+/** A pod's requests as the scheduler reserves them: containers and init containers (budget.ts), plus the RuntimeClass's overhead. */
+const reservedBy = (pod: KubeObject): Requests => {
+  const spec = (pod.spec ?? {}) as Parameters<typeof podRequests>[0] & { overhead?: Parameters<typeof requestsOf>[0] };
+  return add(podRequests(spec), requestsOf(spec.overhead));
+};
+
+/** The namespaces the bootstrap created: their Namespace object carries its field manager's apply. */
+async function namespacesAppliedByBootstrap(api: ClusterApi): Promise<string[]> {
+  const namespaces = await api.list('v1', 'Namespace');
+  const applied = (ns: KubeObject) => ((ns.metadata as { managedFields?: { manager?: string; operation?: string }[] }).managedFields ?? []).some((f) => f.manager === fieldManager && f.operation === 'Apply');
+  return namespaces.filter(applied).map((ns) => ns.metadata.name);
+}
+
+async function resourceFinding(api: ClusterApi, options: DoctorOptions): Promise<Finding> {
+  const nodes = await api.list('v1', 'Node');
+  const allocatable = nodes.reduce((total, n) => {
+    const a = (n.status as { allocatable?: Record<string, string> } | undefined)?.allocatable ?? {};
+    return add(total, { cpuMillis: parseCpuMillis(a.cpu ?? '0'), memoryBytes: parseMemoryBytes(a.memory ?? '0') });
+  }, zero);
+  const own = new Set(options.platformNamespaces ?? (await namespacesAppliedByBootstrap(api)));
+  // The selector spares a large cluster's finished pods the trip; the filter is the rule.
+  const pods = (await api.list('v1', 'Pod', { fieldSelector: 'spec.nodeName!=,status.phase!=Succeeded,status.phase!=Failed' })).filter(holdsRequests);
+  const byNamespace = new Map<string, Requests>();
+  let ownPods = 0;
+  for (const pod of pods) {
+    const namespace = pod.metadata.namespace ?? 'default';
+    if (own.has(namespace)) ownPods++;
+    else byNamespace.set(namespace, add(byNamespace.get(namespace) ?? zero, reservedBy(pod)));
+  }
+  const taken = [...byNamespace.values()].reduce(add, zero);
+  const free = { cpuMillis: Math.max(0, allocatable.cpuMillis - taken.cpuMillis), memoryBytes: Math.max(0, allocatable.memoryBytes - taken.memoryBytes) };
+  const needed = options.requests;
+  const missing = { cpuMillis: Math.max(0, needed.cpuMillis - free.cpuMillis), memoryBytes: Math.max(0, needed.memoryBytes - free.memoryBytes) };
+  const fits = missing.cpuMillis === 0 && missing.memoryBytes === 0;
+
+  const size = `${nodes.length} node${nodes.length === 1 ? '' : 's'} with ${both(allocatable)} allocatable`;
+  const others = pods.length - ownPods;
+  const takenText = others ? `, ${both(taken)} of it requested by ${others} pod${others === 1 ? '' : 's'} already there` : '';
+  const ownText = ownPods ? ` (not counting the ${ownPods} pod${ownPods === 1 ? '' : 's'} of the platform's own namespaces)` : '';
+  const detail = `${size}${takenText}${ownText}, so ${both(free)} free; the ${options.profile} profile requests ${both(needed)}`;
+  if (fits) return { check: 'CPU and memory', verdict: 'ok', detail };
+
+  // The namespaces holding most of what is short, so the user sees what to stop or scale down.
+  const shortShare = (r: Requests) => (missing.cpuMillis ? r.cpuMillis / Math.max(1, allocatable.cpuMillis) : 0) + (missing.memoryBytes ? r.memoryBytes / Math.max(1, allocatable.memoryBytes) : 0);
+  const top = [...byNamespace.entries()].filter(([, r]) => shortShare(r) > 0).sort((a, b) => shortShare(b[1]) - shortShare(a[1])).slice(0, 3);
+  // Rounded up: a shortfall of a few millicores must not read as 0.00 missing.
+  const missingText = [missing.cpuMillis ? `${(Math.ceil(missing.cpuMillis / 10) / 100).toFixed(2)} CPU` : '', missing.memoryBytes ? `${(Math.ceil((missing.memoryBytes / Gi) * 100) / 100).toFixed(2)} GiB` : ''].filter(Boolean).join(' and ');
+  const topText = top.length ? `; most requested by ${top.map(([ns, r]) => `${ns} (${both(r)})`).join(', ')}` : '';
+  const busiest = top.find(([ns]) => ns !== 'kube-system')?.[0];
+  const makeRoom = busiest ? `; or free room by scaling down workloads of ${busiest} (kubectl -n ${busiest} get deployments,statefulsets)` : '';
+  return { check: 'CPU and memory', verdict: 'fail', detail: `${detail}: ${missingText} missing${topText}`, fix: `${sizeFix[options.target]}${makeRoom}` };
 }
 
 export function describeFindings(findings: readonly Finding[]): string {

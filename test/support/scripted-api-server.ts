@@ -29,7 +29,9 @@ const resources: Record<string, { name: string; kind: string; namespaced: boolea
     { name: 'services', kind: 'Service', namespaced: true },
     { name: 'nodes', kind: 'Node', namespaced: false },
     { name: 'pods', kind: 'Pod', namespaced: true },
+    { name: 'events', kind: 'Event', namespaced: true },
   ],
+  'storage.k8s.io/v1': [{ name: 'storageclasses', kind: 'StorageClass', namespaced: false }],
   'apiextensions.k8s.io/v1': [{ name: 'customresourcedefinitions', kind: 'CustomResourceDefinition', namespaced: false }],
   'apps/v1': [
     { name: 'deployments', kind: 'Deployment', namespaced: true },

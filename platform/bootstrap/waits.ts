@@ -2,9 +2,10 @@
 // CRDs Established, workloads rolled out, a webhook Service with ready endpoints, a custom
 // resource's Ready condition or status field, a Secret an operator creates. A wait that runs out
 // of time names what it waited for and the last thing it saw, so a slow cluster reads as slow and
-// a broken one says where.
+// a broken one says where: for a workload, what keeps its pods from being ready (unschedulable,
+// an image not pulled, a crash loop, a failing probe) and the kubectl command that shows more.
 import type { KubeObject } from '../render/kube-object.ts';
-import { describeRef, type ClusterApi, type ObjectRef } from './cluster-api.ts';
+import { ApiError, describeRef, type ClusterApi, type ObjectRef } from './cluster-api.ts';
 
 export interface Readiness {
   ready: boolean;
@@ -91,20 +92,122 @@ export function workloadReadiness(o: KubeObject | undefined): Readiness {
   return { ready: true, detail: `${name}: ${ready}/${want} ready` };
 }
 
+type ContainerState = { waiting?: { reason?: string; message?: string }; running?: object; terminated?: { exitCode?: number; reason?: string; message?: string } };
+interface ContainerStatus {
+  name: string;
+  image?: string;
+  ready?: boolean;
+  restartCount?: number;
+  state?: ContainerState;
+  lastState?: ContainerState;
+}
+interface PodEvent {
+  reason?: string;
+  message?: string;
+  involvedObject?: { fieldPath?: string };
+  lastTimestamp?: string;
+  eventTime?: string;
+  metadata?: { creationTimestamp?: string };
+}
+
+const pullFailures = new Set(['ErrImagePull', 'ImagePullBackOff', 'ErrImageNeverPull', 'InvalidImageName', 'RegistryUnavailable']);
+/** Waiting reasons of a container on its way: not a trouble to report. */
+const starting = new Set(['ContainerCreating', 'PodInitializing']);
 /**
- * Why a workload's pods are not running, when the scheduler says so: "0/1 nodes are available:
- * 1 Insufficient cpu." is the answer to a cluster that is too small.
+ * One line per pod: kubelet messages can carry a termination log. A long one keeps its start and
+ * its end, where a wrapped Go error puts the root cause ("…: not found").
  */
-async function unschedulableReason(api: ClusterApi, workload: KubeObject): Promise<string | undefined> {
+const oneLine = (text: string, max = 200) => {
+  const flat = text.replace(/\s+/g, ' ').trim();
+  if (flat.length <= max) return flat;
+  // Cut at spaces, so no word is left half.
+  return `${flat.slice(0, 70).replace(/\s+\S*$/, '')} … ${flat.slice(flat.length - (max - 73)).replace(/^\S*\s+/, '')}`;
+};
+
+/** The latest Unhealthy event of a container (a failed probe and its answer), when events are readable. */
+async function lastProbeFailure(api: ClusterApi, pod: KubeObject, container: string): Promise<string | undefined> {
+  let events: KubeObject[];
+  try {
+    events = await api.list('v1', 'Event', { namespace: pod.metadata.namespace!, fieldSelector: `involvedObject.kind=Pod,involvedObject.name=${pod.metadata.name},reason=Unhealthy` });
+  } catch (error) {
+    // Events only add to the explanation: a cluster that does not let us read them still gets the rest.
+    if (error instanceof ApiError) return undefined;
+    throw error;
+  }
+  const when = (e: PodEvent) => e.lastTimestamp ?? e.eventTime ?? e.metadata?.creationTimestamp ?? '';
+  const own = (events as PodEvent[]).filter((e) => e.reason === 'Unhealthy' && (!e.involvedObject?.fieldPath || e.involvedObject.fieldPath === `spec.containers{${container}}`));
+  const latest = own.sort((a, b) => when(b).localeCompare(when(a)))[0];
+  return latest?.message;
+}
+
+/**
+ * What keeps one pod from being ready, as the scheduler and the kubelet report it, with the
+ * command that shows more: not scheduled (the cluster is too small), an image that cannot be
+ * pulled, a container in a crash loop (its last exit), a container that cannot start (a missing
+ * Secret), or a running container whose readiness probe fails. Undefined when nothing is wrong
+ * yet (still pulling, starting).
+ */
+async function podTrouble(api: ClusterApi, pod: KubeObject): Promise<string | undefined> {
+  const name = pod.metadata.name;
+  const namespace = pod.metadata.namespace ?? 'default';
+  const scheduled = condition(pod, 'PodScheduled');
+  if (scheduled?.status === 'False') return `pod ${name} not scheduled: ${scheduled.message ?? scheduled.reason ?? 'no reason given'}`;
+  const status = (pod.status ?? {}) as { initContainerStatuses?: ContainerStatus[]; containerStatuses?: ContainerStatus[] };
+  const spec = (pod.spec ?? {}) as { initContainers?: { name: string; image?: string }[]; containers?: { name: string; image?: string }[] };
+  const describe = `kubectl -n ${namespace} describe pod ${name}`;
+  const all = [
+    ...(status.initContainerStatuses ?? []).map((c) => ({ c, label: `init container ${c.name}`, init: true })),
+    ...(status.containerStatuses ?? []).map((c) => ({ c, label: `container ${c.name}`, init: false })),
+  ];
+  const image = (c: ContainerStatus) => [...(spec.initContainers ?? []), ...(spec.containers ?? [])].find((s) => s.name === c.name)?.image ?? c.image ?? '?';
+
+  const pull = all.find(({ c }) => pullFailures.has(c.state?.waiting?.reason ?? ''));
+  if (pull) {
+    const { reason = '', message = '' } = pull.c.state!.waiting!;
+    // Since Kubernetes 1.32 the back-off message carries the last pull error after the image's name.
+    const error = message.replace(/^Back-off pulling image "[^"]*":?\s*/, '');
+    return `pod ${name}: image ${image(pull.c)} not pulled (${oneLine(error ? `${reason}: ${error}` : reason)}); next: ${describe}`;
+  }
+  const crash = all.find(({ c }) => c.state?.waiting?.reason === 'CrashLoopBackOff');
+  if (crash) {
+    const last = crash.c.lastState?.terminated;
+    const exit = last ? `, last exit code ${last.exitCode ?? '?'} (${oneLine([last.reason, last.message].filter(Boolean).join(': ') || 'no reason given')})` : '';
+    const restarts = crash.c.restartCount ?? 0;
+    return `pod ${name}: ${crash.label} crash-looping, ${restarts} restart${restarts === 1 ? '' : 's'}${exit}; next: kubectl -n ${namespace} logs ${name} -c ${crash.c.name} --previous`;
+  }
+  const stuck = all.find(({ c }) => c.state?.waiting?.reason && !starting.has(c.state.waiting.reason));
+  if (stuck) {
+    const { reason = '', message } = stuck.c.state!.waiting!;
+    return `pod ${name}: ${stuck.label} waiting (${oneLine(message ? `${reason}: ${message}` : reason)}); next: ${describe}`;
+  }
+  // An init container runs unready until it finishes; only the pod's containers must be ready.
+  const unready = all.find(({ c, init }) => !init && c.state?.running && c.ready === false);
+  if (unready) {
+    const restarts = unready.c.restartCount ?? 0;
+    const probe = await lastProbeFailure(api, pod, unready.c.name);
+    return `pod ${name}: ${unready.label} running but not ready, ${restarts} restart${restarts === 1 ? '' : 's'}${probe ? ` (Unhealthy: ${oneLine(probe)})` : ''}; next: ${describe}`;
+  }
+  return undefined;
+}
+
+/** Pods named per workload, at most: a crash loop in a Deployment of three reads the same three times. */
+const podsNamed = 2;
+
+/** Why a workload's pods are not ready: one short line per pod with a trouble, at most `podsNamed` of them. */
+async function podTroubles(api: ClusterApi, workload: KubeObject): Promise<string | undefined> {
   const selector = (workload.spec as { selector?: { matchLabels?: Record<string, string> } }).selector?.matchLabels;
   if (!selector || !workload.metadata.namespace) return undefined;
   const labelSelector = Object.entries(selector).map(([k, v]) => `${k}=${v}`).join(',');
   const pods = await api.list('v1', 'Pod', { namespace: workload.metadata.namespace, labelSelector });
-  for (const pod of pods) {
-    const scheduled = condition(pod, 'PodScheduled');
-    if (scheduled?.status === 'False') return `pod ${pod.metadata.name} not scheduled: ${scheduled.message ?? scheduled.reason ?? 'no reason given'}`;
+  const troubles: string[] = [];
+  // A pod on its way out (the old ReplicaSet's, during a rollout) is not what the wait waits for.
+  for (const pod of pods.filter((p) => !(p.metadata as { deletionTimestamp?: string }).deletionTimestamp)) {
+    const trouble = await podTrouble(api, pod);
+    if (trouble) troubles.push(trouble);
   }
-  return undefined;
+  if (!troubles.length) return undefined;
+  const more = troubles.length - podsNamed;
+  return `${troubles.slice(0, podsNamed).join('; ')}${more > 0 ? `; ${more} more pod${more === 1 ? '' : 's'} like these` : ''}`;
 }
 
 /** Every workload among the objects rolled out. */
@@ -113,7 +216,7 @@ export async function workloadsReady(api: ClusterApi, workloads: readonly Object
     workloads.map(async (ref) => {
       const o = await api.read(ref);
       const readiness = workloadReadiness(o);
-      const reason = !readiness.ready && o ? await unschedulableReason(api, o) : undefined;
+      const reason = !readiness.ready && o ? await podTroubles(api, o) : undefined;
       return reason ? { ready: false, detail: `${readiness.detail}; ${reason}` } : readiness;
     }),
   );

@@ -43,6 +43,18 @@ describe('the real app (platform/app.ts)', () => {
     expect(app.buckets['dead-letters']).toEqual({ anonymousRead: false });
   });
 
+  it('declares the buckets of every function that stores objects, as its code uses them', () => {
+    // download-forecast asks whether a document exists (a HEAD: read) before it puts it.
+    expect(Object.fromEntries(Object.entries(app.functions).map(([name, spec]) => [name, 'buckets' in spec ? spec.buckets : undefined]))).toEqual({
+      'download-forecast': { forecasts: ['read', 'write'] },
+      'parse-forecast': { forecasts: ['read'] },
+      'get-forecast': undefined,
+      'reload-forecast': undefined,
+      'minio-events': undefined,
+      'dead-letters': { 'dead-letters': ['write'] },
+    });
+  });
+
   it('downloads every four hours', () => {
     expect(longestInterval(parseCron(app.schedule.cron))).toBe(4 * 3600);
     expect(new Set(app.schedule.locations.map((l) => l.id)).size).toBe(app.schedule.locations.length);
@@ -97,6 +109,31 @@ describe('defineApp refuses', () => {
       copy.schedule.locations = [...app.schedule.locations, { ...(app.schedule.locations[0] as (typeof app.schedule.locations)[number]), name: 'Madrid again' }];
     });
     expect(define).toThrow('app definition: schedule.locations has a duplicate id');
+  });
+
+  it('a function using the object store without declaring its buckets', () => {
+    const define = broken((copy) => {
+      delete (copy.functions['dead-letters'] as { buckets?: object }).buckets;
+    });
+    expect(define).toThrow('app definition: function "dead-letters" uses objectStore but declares no buckets');
+  });
+
+  it('buckets declared by a function that does not use the object store', () => {
+    const define = broken((copy) => {
+      (copy.functions['get-forecast'] as { buckets?: object }).buckets = { forecasts: ['read'] };
+    });
+    expect(define).toThrow('app definition: function "get-forecast" declares buckets but does not use objectStore');
+  });
+
+  it('a bucket the app does not have, or one declared with no access', () => {
+    const unknown = broken((copy) => {
+      (copy.functions['parse-forecast'] as { buckets?: object }).buckets = { forecast: ['read'] };
+    });
+    expect(unknown).toThrow('app definition: function "parse-forecast" declares bucket "forecast", which the app does not have');
+    const empty = broken((copy) => {
+      (copy.functions['parse-forecast'] as { buckets?: object }).buckets = { forecasts: [] };
+    });
+    expect(empty).toThrow('app definition: function "parse-forecast" declares bucket "forecasts" with no access');
   });
 
   it('a scale minimum above its maximum', () => {

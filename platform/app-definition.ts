@@ -10,11 +10,23 @@ export type ServiceName = 'objectStore' | 'latestStore' | 'historyStore' | 'audi
 
 export type BucketName = 'forecasts' | 'web' | 'dead-letters';
 
+/**
+ * What a function does to a bucket's objects, as its code calls the object store: `read` is
+ * get and exists (S3 GetObject, which HEAD needs too), `write` is put (PutObject), `list` is
+ * listing keys (ListBucket). The bootstrap grants each function exactly these on its buckets.
+ */
+export type BucketAccess = 'read' | 'write' | 'list';
+
 export interface FunctionSpec {
   /** Module exporting the function (default export of `defineCloudEventFunction` or `defineHttpFunction`). */
   handler: `functions/${string}/index.ts`;
   /** Services the function uses; anything else is refused at start. */
   uses: readonly ServiceName[];
+  /**
+   * The buckets a function using `objectStore` works on, and what it does there; it may touch
+   * no other bucket. @default {} (only valid without `objectStore`)
+   */
+  buckets?: Partial<Readonly<Record<BucketName, readonly BucketAccess[]>>>;
   /** Extra environment for the function, beyond what `uses` wires. @default {} */
   env?: Readonly<Record<string, string>>;
   /** Knative autoscaling bounds. `min: 0` scales to zero when idle. */
@@ -98,6 +110,14 @@ export function defineApp<const F extends string>(app: AppDefinition<F>): AppDef
   for (const [name, spec] of Object.entries<FunctionSpec>(app.functions)) {
     must(spec.handler === `functions/${name}/index.ts`, `function "${name}" must live in functions/${name}/index.ts`);
     must(spec.scale.min <= spec.scale.max, `function "${name}" has scale.min above scale.max`);
+    const buckets = Object.entries(spec.buckets ?? {});
+    const storesObjects = spec.uses.includes('objectStore');
+    must(!storesObjects || buckets.length > 0, `function "${name}" uses objectStore but declares no buckets (add buckets: { <bucket>: ['read' | 'write' | 'list', …] })`);
+    must(storesObjects || buckets.length === 0, `function "${name}" declares buckets but does not use objectStore`);
+    for (const [bucket, access] of buckets) {
+      must(bucket in app.buckets, `function "${name}" declares bucket "${bucket}", which the app does not have`);
+      must((access ?? []).length > 0, `function "${name}" declares bucket "${bucket}" with no access`);
+    }
   }
   const ids = app.schedule.locations.map((l) => l.id);
   must(new Set(ids).size === ids.length, 'schedule.locations has a duplicate id');

@@ -18,12 +18,15 @@ export const app = defineApp({
     'download-forecast': {
       handler: 'functions/download-forecast/index.ts',
       uses: ['objectStore'],
+      // It asks whether a document is stored (HEAD: read) before storing it.
+      buckets: { forecasts: ['read', 'write'] },
       scale: { min: 0, max: 1, concurrency: 1 },
       resources: { cpu: '100m', memory: '128Mi' },
     },
     'parse-forecast': {
       handler: 'functions/parse-forecast/index.ts',
       uses: ['objectStore', 'latestStore', 'historyStore'],
+      buckets: { forecasts: ['read'] },
       scale: { min: 0, max: 3 },
       resources: { cpu: '100m', memory: '128Mi' },
     },
@@ -48,6 +51,7 @@ export const app = defineApp({
     'dead-letters': {
       handler: 'functions/dead-letters/index.ts',
       uses: ['objectStore'],
+      buckets: { 'dead-letters': ['write'] },
       scale: { min: 0, max: 1 },
       resources: { cpu: '50m', memory: '96Mi' },
     },

@@ -40,7 +40,7 @@ await runMain(async () => {
       `created functions/${name}/index.ts and index.test.ts, and its entry in platform/app.ts`,
       'next:',
       `  - give it a route (app.routes) or a trigger (app.triggers) in platform/app.ts`,
-      `  - list the services it needs in "uses" (objectStore, latestStore, …)`,
+      `  - list the services it needs in "uses" (objectStore, latestStore, …); with objectStore, its buckets in "buckets" (e.g. { forecasts: ['read'] })`,
       '  - npm test',
     ].join('\n'),
   );

@@ -1,11 +1,15 @@
 // The bootstrap's work inside MinIO, from the app definition: the buckets, anonymous read of the
 // buckets that ask for it (`web` alone) and nothing else, each bucket's notifications to the
-// webhook target the MinIO Deployment declares, and the site's build with its config.json.
-// MinIO is reached through a port-forward to its pod (minio-access.ts) or an endpoint given.
+// webhook target the MinIO Deployment declares, a user per function that stores objects with a
+// policy limited to what it declares on its buckets, and the site's build with its config.json.
+// MinIO is reached through a port-forward to its pod (minio-access.ts) or an endpoint given,
+// as its root user.
 import { NotificationConfig, ObjectCreatedAll, QueueConfig } from 'minio';
 import { MinioObjectStore, type MinioSettings } from '../../functions/lib/storage/minio-object-store.ts';
 import type { App } from '../app.ts';
 import { minioWebhookArn } from '../components/minio.ts';
+import { functionMinioUsers } from '../components/minio-function-users.ts';
+import { minioAdmin } from './minio-admin.ts';
 import { siteDirectory, uploadSite, uploadSiteConfig, ensureSiteBuilt, type SiteConfig } from '../site.ts';
 
 /** A bucket policy letting anyone read objects (never list or write). */
@@ -32,6 +36,26 @@ export async function prepareBuckets(settings: MinioSettings, app: App): Promise
     // setBucketNotification replaces the bucket's whole configuration: what the app declares is all there is.
     await client.setBucketNotification(bucket, notifications);
     done.push(`${bucket}${spec.anonymousRead ? ' (anyone may read)' : ''}${spec.notify ? ` → ${minioWebhookArn()}` : ''}`);
+  }
+  done.push(...(await prepareFunctionUsers(settings, app)));
+  return done;
+}
+
+/**
+ * A MinIO user per function that stores objects, its policy and its mapping, each written whole
+ * on every run: a re-run sets the same key and the policy the definition has now, and a function
+ * keeps no access its entry no longer declares. The credentials are the ones rendered into the
+ * function's Secret (minio-function-users.ts), both derived from the root password.
+ */
+export async function prepareFunctionUsers(settings: MinioSettings, app: App): Promise<string[]> {
+  const admin = minioAdmin(settings);
+  const done: string[] = [];
+  for (const user of functionMinioUsers(app, settings.secretKey)) {
+    await admin.putPolicy(user.accessKey, user.policy);
+    await admin.putUser(user.accessKey, user.secretKey);
+    await admin.setUserPolicy(user.accessKey, user.accessKey);
+    const access = Object.entries(app.functions[user.function].buckets ?? {}).map(([bucket, a]) => `${bucket} ${(a ?? []).join('+')}`);
+    done.push(`user ${user.accessKey} (${access.join(', ')})`);
   }
   return done;
 }

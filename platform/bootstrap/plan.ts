@@ -49,7 +49,7 @@ export type StepAction =
   | { kind: 'wait'; wait: WaitSpec; timeoutSeconds: number }
   /** Build the function images and push them to the cluster's registry. */
   | { kind: 'images' }
-  /** Create the buckets, let anyone read `web`, and point the object notifications at minio-events. */
+  /** Create the buckets, let anyone read `web`, point the object notifications at minio-events, and give each function that stores objects its own MinIO user. */
   | { kind: 'buckets' }
   /** Upload the site's build to the `web` bucket. */
   | { kind: 'site' };
@@ -176,7 +176,7 @@ export function buildPlan(options: PlanOptions): Plan {
       ],
     },
     { id: 'minio', title: 'MinIO', needs: base, actions: [apply(platform('minio')), workloads(platform('minio'))] },
-    { id: 'buckets', title: 'Buckets, anonymous read of web, notifications to minio-events', needs: ['minio'], actions: [{ kind: 'buckets' }] },
+    { id: 'buckets', title: 'Buckets, anonymous read of web, notifications to minio-events, a MinIO user per function', needs: ['minio'], actions: [{ kind: 'buckets' }] },
     { id: 'keycloak', title: 'Keycloak (realm forecast)', needs: base, actions: [apply(platform('keycloak')), workloads(platform('keycloak'))] },
     { id: 'oauth2-proxy', title: 'oauth2-proxy', needs: ['keycloak'], actions: [apply(platform('oauth2-proxy')), workloads(platform('oauth2-proxy'))] },
     { id: 'images', title: 'Build and push the function images', needs: base, actions: [{ kind: 'images' }] },
@@ -244,7 +244,7 @@ export function describeAction(action: StepAction): string {
     case 'images':
       return 'build   function images, push them to the cluster registry';
     case 'buckets':
-      return 'minio   buckets, anonymous read of web, notifications';
+      return 'minio   buckets, anonymous read of web, notifications, function users';
     case 'site':
       return 'upload  web/dist to the web bucket';
     case 'wait': {

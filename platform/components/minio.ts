@@ -2,10 +2,12 @@
 // webhook notification target is set by environment and points at minio-events; the queue
 // directory, on the volume, keeps notifications while minio-events is down (without one MinIO
 // drops them). Buckets and the bucket notification are configured by the bootstrap through the
-// S3 API once MinIO answers.
+// S3 API once MinIO answers, and so are the functions' users, whose credentials are rendered here
+// as one Secret per function (minio-function-users.ts); the root credentials stay MinIO's own.
 import { partOf, type KubeObject } from '../render/kube-object.ts';
 import { versions } from '../versions.ts';
 import type { PlatformContext } from './context.ts';
+import { renderFunctionMinioSecrets } from './minio-function-users.ts';
 import { workload } from './workload.ts';
 
 /** The webhook target's id: MinIO names its ARN after it (arn:minio:sqs::<id>:webhook). */
@@ -49,6 +51,7 @@ export function renderMinio(ctx: PlatformContext): KubeObject[] {
       type: 'Opaque',
       stringData: { accessKey: ctx.secrets.minioRootUser, secretKey: ctx.secrets.minioRootPassword, webhookToken: ctx.secrets.minioWebhookToken },
     },
+    ...renderFunctionMinioSecrets(ctx),
     {
       apiVersion: 'v1',
       kind: 'PersistentVolumeClaim',

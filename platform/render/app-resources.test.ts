@@ -32,6 +32,31 @@ describe('renderApp', () => {
     }
   });
 
+  it('gives each function that stores objects its own MinIO credentials, and no function the root user’s', () => {
+    type Env = { name: string; valueFrom?: { secretKeyRef: { name: string; key: string } } };
+    const envOf = (name: string): Env[] =>
+      (byKind('Service').find((s) => s.metadata.name === name)?.spec as { template: { spec: { containers: { env: Env[] }[] } } }).template.spec.containers[0]?.env ?? [];
+    const rootSecret = options.backing.minio.secret;
+    const seen = new Set<string>();
+    for (const name of Object.keys(app.functions) as FunctionName[]) {
+      const env = envOf(name);
+      // The root Secret may give the webhook token only (to the function MinIO notifies).
+      expect(env.filter((e) => e.valueFrom?.secretKeyRef.name === rootSecret).map((e) => e.valueFrom?.secretKeyRef.key).filter((key) => key !== 'webhookToken'), name).toEqual([]);
+      const credentials = env.filter((e) => e.name === 'MINIO_ACCESS_KEY' || e.name === 'MINIO_SECRET_KEY');
+      if (!app.functions[name].uses.includes('objectStore')) {
+        expect(credentials, name).toEqual([]);
+        continue;
+      }
+      const secret = `${name}-minio-credentials`;
+      expect(credentials, name).toEqual([
+        { name: 'MINIO_ACCESS_KEY', valueFrom: { secretKeyRef: { name: secret, key: 'accessKey' } } },
+        { name: 'MINIO_SECRET_KEY', valueFrom: { secretKeyRef: { name: secret, key: 'secretKey' } } },
+      ]);
+      seen.add(secret);
+    }
+    expect([...seen].sort()).toEqual(['dead-letters-minio-credentials', 'download-forecast-minio-credentials', 'parse-forecast-minio-credentials']);
+  });
+
   it('filters object events on the bucket source, and every trigger retries before dead-lettering', () => {
     const parse = byKind('Trigger').find((t) => t.metadata.name === 'parse-new-forecasts');
     expect(parse?.spec).toMatchObject({ filter: { attributes: { type: 'io.minio.object.created', source: '/minio/buckets/forecasts' } }, delivery: { retry: 5, backoffPolicy: 'exponential' } });

@@ -6,6 +6,7 @@ import { bucketSource } from '../../functions/lib/events/types.ts';
 import type { DeliverySpec, FunctionSpec, ServiceName } from '../app-definition.ts';
 import type { App, FunctionName } from '../app.ts';
 import { keycloakServiceUrl } from '../components/keycloak.ts';
+import { functionMinioSecretName } from '../components/minio-function-users.ts';
 import { functionEnvironment } from '../function-environment.ts';
 import { partOf, type KubeObject } from './kube-object.ts';
 
@@ -23,6 +24,7 @@ export interface AppRenderOptions {
 }
 
 export interface BackingServices {
+  /** `secret` is MinIO's own (root credentials, webhook token); each function reads its credentials from its own Secret. */
   minio: { endpoint: string; secret: string };
   mongodb: { secret: string; database: string };
   postgres: { host: string; secret: string; database: string };
@@ -128,7 +130,7 @@ function knativeService(app: App, name: FunctionName, spec: FunctionSpec, namesp
   const env = new Map<string, EnvVar>();
   for (const [key, value] of Object.entries(functionEnvironment(app, name))) env.set(key, { name: key, value });
   // History and audit share one database: the same variables, set once.
-  for (const variable of spec.uses.flatMap((service) => serviceEnvironment(service, app, options))) env.set(variable.name, variable);
+  for (const variable of spec.uses.flatMap((service) => serviceEnvironment(service, name, app, options))) env.set(variable.name, variable);
   // The function MinIO's webhook calls checks the token MinIO sends: the same key of the same Secret.
   if (Object.values(app.buckets).some((bucket) => 'notify' in bucket && bucket.notify?.via === name)) {
     env.set('MINIO_WEBHOOK_AUTH_TOKEN', secretEnv('MINIO_WEBHOOK_AUTH_TOKEN', options.backing.minio.secret, 'webhookToken'));
@@ -188,11 +190,14 @@ type EnvVar = { name: string; value: string } | { name: string; valueFrom: { sec
 const secretEnv = (name: string, secretName: string, key: string): EnvVar => ({ name, valueFrom: { secretKeyRef: { name: secretName, key } } });
 
 /** How a function reaches each service in the cluster (cluster-services.ts reads these names). */
-function serviceEnvironment(service: ServiceName, app: App, options: AppRenderOptions): EnvVar[] {
+function serviceEnvironment(service: ServiceName, name: FunctionName, app: App, options: AppRenderOptions): EnvVar[] {
   const b = options.backing;
   switch (service) {
-    case 'objectStore':
-      return [{ name: 'MINIO_ENDPOINT', value: b.minio.endpoint }, secretEnv('MINIO_ACCESS_KEY', b.minio.secret, 'accessKey'), secretEnv('MINIO_SECRET_KEY', b.minio.secret, 'secretKey')];
+    case 'objectStore': {
+      // The function's own MinIO user, limited to the buckets it declares: never the root user.
+      const secret = functionMinioSecretName(name);
+      return [{ name: 'MINIO_ENDPOINT', value: b.minio.endpoint }, secretEnv('MINIO_ACCESS_KEY', secret, 'accessKey'), secretEnv('MINIO_SECRET_KEY', secret, 'secretKey')];
+    }
     case 'latestStore':
       return [secretEnv('MONGODB_URL', b.mongodb.secret, 'url'), { name: 'MONGODB_DATABASE', value: b.mongodb.database }, { name: 'MONGODB_COLLECTION', value: app.databases.latest.collection }];
     case 'historyStore':

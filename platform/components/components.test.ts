@@ -158,6 +158,14 @@ describe('edge proxy', () => {
     for (const path of ['/realms/', '/resources/']) expect(upstreamOf(locationBlock(conf, path))).toBe('keycloak.knative-forecast.svc.cluster.local:8080');
   });
 
+  it('give the sign-in’s answers and the browser’s cookies room for a session split into cookies', () => {
+    const conf = config();
+    const signIn = ['/oauth2/', '/realms/', ...Object.entries<RouteTarget<string>>(app.routes).flatMap(([prefix, t]) => ('function' in t && t.auth === 'admin' ? [prefix] : []))];
+    for (const prefix of signIn) expect(locationBlock(conf, prefix), prefix).toContain('proxy_buffer_size 32k;');
+    for (const prefix of ['/', '/api/']) expect(locationBlock(conf, prefix), prefix).not.toContain('proxy_buffer_size');
+    expect(conf).toContain('large_client_header_buffers 4 32k;');
+  });
+
   it('answer index.html for "/" and for paths without an extension', () => {
     const block = locationBlock(config(), '/');
     expect(block).toContain(`rewrite "${siteFallbackPattern}" /web/index.html? break;`);

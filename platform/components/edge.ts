@@ -55,14 +55,31 @@ interface Upstream {
   authority: string;
   /** The Host header the upstream must see. */
   host: 'edge' | 'upstream';
+  /** Its answers set the sign-in's cookies: they get the larger header buffers below. @default false */
+  setsSessionCookies?: boolean;
 }
+
+/**
+ * Header sizes of the sign-in, in KB. oauth2-proxy keeps the whole session in cookies (Keycloak's
+ * access, refresh and ID tokens, encrypted) and splits it into parts of at most 4000 bytes
+ * (`_oauth2_proxy_0`, `_1`, …). For the realm platform/keycloak-realm.ts renders, the session
+ * measures just under 4000 bytes, so the callback's answer has a little over 4 KB of headers:
+ * more than nginx reads of an upstream's headers by default (one memory page, 4 KB here), and
+ * the edge answered 502 "upstream sent too big header" right after sign-in. Every realm role a
+ * user holds adds about 24 bytes to the session (240 roles: three parts, 9.5 KB). 32 KB holds
+ * seven parts and the other headers. The browser sends the parts back as one Cookie line, which
+ * nginx refuses with 400 past one large header buffer (8 KB by default), so that buffer is 32 KB
+ * as well. nginx wants the busy size between one buffer and all buffers but one, hence
+ * proxy_buffers with it.
+ */
+const sessionHeaderKb = 32;
 
 /** nginx.conf for the edge: complete on its own (no includes), so `nginx -t` checks what runs. */
 export function renderEdgeConfig(ctx: Pick<PlatformContext, 'app' | 'namespace'>, options: EdgeOptions = {}): string {
   const domain = options.clusterDomain ?? 'cluster.local';
   const service = (name: string, port?: number) => `${name}.${ctx.namespace}.svc.${domain}${port ? `:${port}` : ''}`;
-  const oauth2Proxy: Upstream = { authority: service('oauth2-proxy', 4180), host: 'edge' };
-  const keycloak: Upstream = { authority: service('keycloak', 8080), host: 'edge' };
+  const oauth2Proxy: Upstream = { authority: service('oauth2-proxy', 4180), host: 'edge', setsSessionCookies: true };
+  const keycloak: Upstream = { authority: service('keycloak', 8080), host: 'edge', setsSessionCookies: true };
   const minio = service('minio', 9000);
 
   const routes = Object.entries<RouteTarget<string>>(ctx.app.routes).sort(([a], [b]) => b.length - a.length);
@@ -139,6 +156,8 @@ http {
     server_name _;
     # Redirects keep the client's own origin (the Service answers on 80, nginx listens on ${httpPort}).
     absolute_redirect off;
+    # The session's cookie parts come back from the browser as one Cookie line (sessionHeaderKb).
+    large_client_header_buffers 4 ${sessionHeaderKb}k;
 
 ${locations.join('\n\n')}
   }
@@ -175,8 +194,13 @@ function proxyLocation(prefix: string, upstream: Upstream, comment: string): str
 ${i}set $upstream "${upstream.authority}";
 ${i}proxy_pass http://$upstream;
 ${i}proxy_set_header Host ${upstream.host === 'upstream' ? '$upstream' : '$host'};
-${forwardedHeaders(i)}
+${forwardedHeaders(i)}${upstream.setsSessionCookies ? `\n${sessionBuffers(i)}` : ''}
     }`;
+}
+
+/** Room for an answer whose headers set the session's cookies (sessionHeaderKb). */
+function sessionBuffers(indent: string): string {
+  return [`proxy_buffer_size ${sessionHeaderKb}k;`, `proxy_buffers 4 ${sessionHeaderKb}k;`, `proxy_busy_buffers_size ${2 * sessionHeaderKb}k;`].map((line) => indent + line).join('\n');
 }
 
 /**

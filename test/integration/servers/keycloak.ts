@@ -36,8 +36,11 @@ async function checkJava(): Promise<void> {
 }
 
 export interface RunningKeycloak {
-  /** http://127.0.0.1:<port>, the configured hostname: issuers are `${url}/realms/<realm>`. */
+  /** http://127.0.0.1:<port>, where Keycloak listens. */
   url: string;
+  /** Its public origin: `url`, unless started behind a proxy with `publicUrl`. */
+  publicUrl: string;
+  /** `${publicUrl}/realms/<realm>`, what tokens name as their issuer. */
   issuer(realm: string): string;
   stop(): Promise<void>;
 }
@@ -48,7 +51,16 @@ export interface TokenSet {
   token_type: string;
 }
 
-export async function startKeycloak(realms: readonly object[]): Promise<RunningKeycloak> {
+export interface KeycloakOptions {
+  /**
+   * The origin browsers reach Keycloak on, when that is a proxy in front of it (the edge, as in
+   * the cluster): its hostname, so issuers and the login page's links name the proxy.
+   * @default its own URL
+   */
+  publicUrl?: string;
+}
+
+export async function startKeycloak(realms: readonly object[], options: KeycloakOptions = {}): Promise<RunningKeycloak> {
   const install = await installKeycloak();
   const temp = await serverTempDir('keycloak');
   const home = join(temp.path, 'home');
@@ -62,13 +74,14 @@ export async function startKeycloak(realms: readonly object[]): Promise<RunningK
 
   const [port, managementPort] = [await freePort(), await freePort()];
   const url = `http://127.0.0.1:${port}`;
+  const publicUrl = options.publicUrl ?? url;
   const server = startProcess(
     'keycloak',
     join(home, 'bin', 'kc.sh'),
     [
       'start-dev',
       `--http-port=${port}`,
-      `--hostname=${url}`,
+      `--hostname=${publicUrl}`,
       '--http-host=127.0.0.1',
       `--http-management-port=${managementPort}`,
       '--http-management-host=127.0.0.1',
@@ -94,7 +107,8 @@ export async function startKeycloak(realms: readonly object[]): Promise<RunningK
   }
   return {
     url,
-    issuer: (realm) => `${url}/realms/${realm}`,
+    publicUrl,
+    issuer: (realm) => `${publicUrl}/realms/${realm}`,
     async stop() {
       await server.stop();
       await temp.remove();

@@ -24,14 +24,27 @@ export interface RunningOauth2Proxy {
   stop(): Promise<void>;
 }
 
-export async function startOauth2Proxy(options: { issuerUrl: string; upstream: string; clientSecret: string; port?: number }): Promise<RunningOauth2Proxy> {
+export interface Oauth2ProxyTestOptions {
+  issuerUrl: string;
+  /** Where oauth2-proxy itself reaches the realm (Keycloak's own address). @default issuerUrl */
+  realmUrl?: string;
+  upstream: string;
+  clientSecret: string;
+  /** @default a free port */
+  port?: number;
+  /** The origin browsers reach oauth2-proxy on (its callback's): a proxy in front of it. @default its own URL */
+  publicUrl?: string;
+}
+
+export async function startOauth2Proxy(options: Oauth2ProxyTestOptions): Promise<RunningOauth2Proxy> {
   const binary = await installOauth2Proxy();
   const temp = await serverTempDir('oauth2-proxy');
   const port = options.port ?? (await freePort());
   const url = `http://127.0.0.1:${port}`;
   const args = oauth2ProxyArgs(app, {
     issuerUrl: options.issuerUrl,
-    redirectUrl: `${url}/oauth2/callback`,
+    realmUrl: options.realmUrl,
+    redirectUrl: `${options.publicUrl ?? url}/oauth2/callback`,
     upstream: options.upstream,
     httpAddress: `127.0.0.1:${port}`,
     cookieSecure: false, // plain HTTP on loopback only

@@ -51,8 +51,16 @@ export interface ClusterApi {
   read(ref: ObjectRef): Promise<KubeObject | undefined>;
   /** Without a namespace, a namespaced kind across all namespaces; `fieldSelector` as the API server takes it (`status.phase!=Failed`). */
   list(apiVersion: string, kind: string, options?: { namespace?: string; labelSelector?: string; fieldSelector?: string }): Promise<KubeObject[]>;
-  /** Whether there was something to delete. */
-  delete(ref: ObjectRef): Promise<boolean>;
+  /**
+   * Whether there was something to delete. `Foreground` keeps the object (with a
+   * foregroundDeletion finalizer) until the objects it owns are gone. @default 'Background'
+   */
+  delete(ref: ObjectRef, options?: { propagation?: 'Background' | 'Foreground' }): Promise<boolean>;
+  /**
+   * POSTs a body to a Service through the API server's proxy (`services/proxy`), for what the
+   * bootstrap sends into the cluster, which it has no route into. Gives up after `timeoutMs`.
+   */
+  postToService(service: { namespace: string; name: string; port: number }, path: string, body: unknown, options: { contentType: string; timeoutMs: number }): Promise<void>;
   /** Whether the API's discovery lists `kind` in `apiVersion` now (a CRD can be Established a moment before). */
   serves(apiVersion: string, kind: string): Promise<boolean>;
   /** The server's Kubernetes version, e.g. { major: 1, minor: 34, gitVersion: 'v1.34.4' }. */
@@ -115,7 +123,7 @@ export function clusterApi(kc: k8s.KubeConfig, retry: RetryPolicy = { attempts: 
   const server = kc.getCurrentCluster()?.server ?? '';
   const discovery = new Map<string, { name: string; kind: string; namespaced: boolean }[]>();
 
-  const call = async (method: string, path: string, options: { body?: unknown; contentType?: string } = {}): Promise<{ status: number; body: unknown }> => {
+  const call = async (method: string, path: string, options: { body?: unknown; contentType?: string; timeoutMs?: number } = {}): Promise<{ status: number; body: unknown }> => {
     const url = new URL(path, server);
     const request: https.RequestOptions = { method, headers: { accept: 'application/json', ...(options.body === undefined ? {} : { 'content-type': options.contentType ?? 'application/json' }) } };
     await kc.applyToHTTPSOptions(request);
@@ -136,7 +144,8 @@ export function clusterApi(kc: k8s.KubeConfig, retry: RetryPolicy = { attempts: 
           resolve({ status: res.statusCode ?? 0, body });
         });
       });
-      req.setTimeout(60_000, () => req.destroy(new Error(`${method} ${url.pathname}: no answer in 60 s (ETIMEDOUT)`)));
+      const timeoutMs = options.timeoutMs ?? 60_000;
+      req.setTimeout(timeoutMs, () => req.destroy(new Error(`${method} ${url.pathname}: no answer in ${timeoutMs / 1000} s (ETIMEDOUT)`)));
       req.on('error', reject);
       req.end(payload);
     });
@@ -212,14 +221,18 @@ export function clusterApi(kc: k8s.KubeConfig, retry: RetryPolicy = { attempts: 
         return list.items.map((item) => ({ ...item, apiVersion, kind }));
       });
     },
-    delete: (ref) => {
+    delete: (ref, options) => {
       const action = `delete ${describeRef(ref)}`;
       return withRetries(action, retry, async () => {
-        const answer = await call('DELETE', await itemPath(ref), { body: { kind: 'DeleteOptions', apiVersion: 'v1', propagationPolicy: 'Background' } });
+        const answer = await call('DELETE', await itemPath(ref), { body: { kind: 'DeleteOptions', apiVersion: 'v1', propagationPolicy: options?.propagation ?? 'Background' } });
         if (answer.status === 404) return false;
         expectOk(action, answer);
         return true;
       });
+    },
+    postToService: async (service, path, body, options) => {
+      const proxy = `/api/v1/namespaces/${encodeURIComponent(service.namespace)}/services/${encodeURIComponent(service.name)}:${service.port}/proxy${path.startsWith('/') ? path : `/${path}`}`;
+      expectOk(`POST ${path} to Service ${service.namespace}/${service.name}`, await call('POST', proxy, { body, contentType: options.contentType, timeoutMs: options.timeoutMs }));
     },
     version: () =>
       withRetries('read the server version', retry, async () => {

@@ -37,6 +37,8 @@ export type WaitSpec =
   | { for: 'crds-established'; of: ObjectSource }
   | { for: 'workloads-ready'; of: ObjectSource }
   | { for: 'endpoints-ready'; namespace: string; service: string }
+  /** Every admission webhook among the source has the rules its webhook writes at start (upstream-adjustments.ts). */
+  | { for: 'webhook-rules'; of: ObjectSource }
   /** Every object of these kinds among the source reports Ready=True. */
   | { for: 'ready-condition'; of: ObjectSource; kinds: readonly string[] }
   | { for: 'status-field'; ref: ObjectRef; field: string; value: string }
@@ -86,6 +88,7 @@ const crds = (of: ObjectSource) => wait({ for: 'crds-established', of }, 120);
 /** Image pulls on a laptop dominate: ten minutes for a workload to roll out. */
 const workloads = (of: ObjectSource) => wait({ for: 'workloads-ready', of }, 600);
 const endpoints = (namespace: string, service: string) => wait({ for: 'endpoints-ready', namespace, service }, 300);
+const webhookRules = (of: ObjectSource) => wait({ for: 'webhook-rules', of }, 300);
 
 export const addonCommands: Record<Target, readonly (readonly string[])[]> = {
   microk8s: [
@@ -122,6 +125,7 @@ export function buildPlan(options: PlanOptions): Plan {
         workloads(upstream('eventing-kafka-controller.yaml')),
         workloads(upstream('eventing-kafka-broker.yaml')),
         endpoints('knative-eventing', 'kafka-webhook-eventing'),
+        webhookRules(upstream('eventing-kafka-controller.yaml')),
       ],
     },
   ];
@@ -129,7 +133,13 @@ export function buildPlan(options: PlanOptions): Plan {
     id: 'broker',
     title: 'In-memory channel broker (--small)',
     needs: ['eventing-core'],
-    actions: [apply(upstream('in-memory-channel.yaml')), apply(upstream('mt-channel-broker.yaml')), workloads(upstream('in-memory-channel.yaml')), workloads(upstream('mt-channel-broker.yaml'))],
+    actions: [
+      apply(upstream('in-memory-channel.yaml')),
+      apply(upstream('mt-channel-broker.yaml')),
+      workloads(upstream('in-memory-channel.yaml')),
+      workloads(upstream('mt-channel-broker.yaml')),
+      webhookRules(upstream('in-memory-channel.yaml')),
+    ],
   };
   const zalando = ['postgresql.crd.yaml', 'operatorconfiguration.crd.yaml', 'postgresteam.crd.yaml', 'configmap.yaml', 'operator-service-account-rbac.yaml', 'postgres-operator.yaml', 'api-service.yaml'];
   const steps: Step[] = [
@@ -141,7 +151,7 @@ export function buildPlan(options: PlanOptions): Plan {
       id: 'serving-core',
       title: 'Knative Serving (ingress class, domain and registry set)',
       needs: ['serving-crds'],
-      actions: [apply(upstream('serving-core.yaml')), workloads(upstream('serving-core.yaml')), endpoints('knative-serving', 'webhook')],
+      actions: [apply(upstream('serving-core.yaml')), workloads(upstream('serving-core.yaml')), endpoints('knative-serving', 'webhook'), webhookRules(upstream('serving-core.yaml'))],
     },
     { id: 'kourier', title: 'Kourier ingress', needs: ['serving-core'], actions: [apply(upstream('kourier.yaml')), workloads(upstream('kourier.yaml'))] },
     { id: 'eventing-crds', title: 'Knative Eventing CRDs', needs: ['doctor'], actions: [apply(upstream('eventing-crds.yaml')), crds(upstream('eventing-crds.yaml'))] },
@@ -149,7 +159,7 @@ export function buildPlan(options: PlanOptions): Plan {
       id: 'eventing-core',
       title: 'Knative Eventing',
       needs: ['eventing-crds'],
-      actions: [apply(upstream('eventing-core.yaml')), workloads(upstream('eventing-core.yaml')), endpoints('knative-eventing', 'eventing-webhook')],
+      actions: [apply(upstream('eventing-core.yaml')), workloads(upstream('eventing-core.yaml')), endpoints('knative-eventing', 'eventing-webhook'), webhookRules(upstream('eventing-core.yaml'))],
     },
     ...(profile === 'small' ? [smallBroker] : kafkaSteps),
     { id: 'mongodb-operator', title: 'Percona MongoDB operator', needs: ['namespace'], actions: [apply(upstream('bundle.yaml')), crds(upstream('bundle.yaml')), workloads(upstream('bundle.yaml'))] },
@@ -253,6 +263,7 @@ export function describeAction(action: StepAction): string {
         w.for === 'crds-established' ? `CRDs of ${describeSource(w.of)} Established`
         : w.for === 'workloads-ready' ? `workloads of ${describeSource(w.of)} ready`
         : w.for === 'endpoints-ready' ? `service ${w.namespace}/${w.service} has ready endpoints`
+        : w.for === 'webhook-rules' ? `admission webhooks of ${describeSource(w.of)} have their rules`
         : w.for === 'ready-condition' ? `${w.kinds.join(', ')} of ${describeSource(w.of)} Ready`
         : w.for === 'status-field' ? `${w.ref.kind} ${w.ref.name} status.${w.field} = ${w.value}`
         : `${w.ref.kind} ${w.ref.name} exists`;

@@ -1,6 +1,8 @@
-// `npm run teardown`: deletes exactly the objects the plan applies, in the reverse of the order
-// they were applied (the app, then the operators' resources, then the operators and their CRDs,
-// namespaces last), and waits until they are gone. What the controllers made inside those
+// `npm run teardown`: deletes exactly the objects the plan applies, wave by wave in the reverse of
+// the plan's waves (the app, then the operators' resources, then the operators and their CRDs,
+// namespaces last), and waits for each wave to be gone before the next: Brokers, Triggers,
+// SinkBindings and what Knative makes for a Service carry finalizers that only their controllers
+// remove, so a controller must outlive what it finalizes. What the controllers made inside those
 // namespaces goes with them. `--keep-data` keeps the volumes (PersistentVolumeClaims), the app's
 // namespace that holds them and the generated secrets, so a later bootstrap finds its data.
 // A second teardown finds nothing and says so.
@@ -8,7 +10,7 @@ import { taggedImages } from '../render/app-resources.ts';
 import type { KubeObject } from '../render/kube-object.ts';
 import { ApiError, describeRef, refOf, type ClusterApi, type ObjectRef } from './cluster-api.ts';
 import { generatedSecretsName, objectsOf, type BootstrapInputs } from './inputs.ts';
-import type { Plan } from './plan.ts';
+import { waves, type Plan } from './plan.ts';
 import { waitUntil } from './waits.ts';
 
 export interface TeardownOptions {
@@ -19,23 +21,28 @@ export interface TeardownOptions {
   onProgress?: (line: string) => void;
 }
 
-/** Every object the plan applies, in apply order, each once. */
-export function planObjects(plan: Plan, inputs: BootstrapInputs): KubeObject[] {
+/** Every object the plan applies, each once, by the wave of the step that applies it first; in apply order within a wave. */
+export function planObjectsByWave(plan: Plan, inputs: BootstrapInputs): KubeObject[][] {
   const images = taggedImages(inputs.settings.app, inputs.settings.registry);
   const seen = new Set<string>();
-  const result: KubeObject[] = [];
-  for (const step of plan.steps) {
-    for (const action of step.actions) {
-      if (action.kind !== 'apply') continue;
-      for (const o of objectsOf(inputs, action.objects, images)) {
-        const key = describeRef(refOf(o));
-        if (!seen.has(key)) result.push(o);
-        seen.add(key);
+  return waves(plan).map((wave) => {
+    const result: KubeObject[] = [];
+    for (const step of plan.steps.filter((s) => wave.includes(s))) {
+      for (const action of step.actions) {
+        if (action.kind !== 'apply') continue;
+        for (const o of objectsOf(inputs, action.objects, images)) {
+          const key = describeRef(refOf(o));
+          if (!seen.has(key)) result.push(o);
+          seen.add(key);
+        }
       }
     }
-  }
-  return result;
+    return result;
+  });
 }
+
+/** Every object the plan applies, each once. */
+export const planObjects = (plan: Plan, inputs: BootstrapInputs): KubeObject[] => planObjectsByWave(plan, inputs).flat();
 
 const kept = (o: KubeObject, namespace: string) =>
   o.kind === 'PersistentVolumeClaim' || (o.kind === 'Namespace' && o.metadata.name === namespace) || (o.kind === 'Secret' && o.metadata.name === generatedSecretsName);
@@ -50,49 +57,67 @@ function describeLeft(ref: ObjectRef, live: KubeObject): string {
 }
 
 export async function teardown(api: ClusterApi, plan: Plan, inputs: BootstrapInputs, options: TeardownOptions = {}): Promise<{ deleted: string[]; kept: string[] }> {
-  const all = planObjects(plan, inputs);
-  const keep = options.keepData ? all.filter((o) => kept(o, plan.namespace)) : [];
-  const doomed = all.filter((o) => !keep.includes(o)).reverse();
-  // Aggregated ClusterRoles after the roles they aggregate: the aggregation controller writes
-  // them with server-side apply, which recreates one deleted while a source role still changes.
-  // Namespaces last: deleting one takes everything in it, including custom resources whose
+  const byWave = planObjectsByWave(plan, inputs);
+  const keep = options.keepData ? byWave.flat().filter((o) => kept(o, plan.namespace)) : [];
+  // Aggregated ClusterRoles and namespaces after every wave. The aggregation controller writes
+  // such a role with server-side apply, which recreates one deleted while a source role still
+  // changes; deleting a namespace takes everything in it, including custom resources whose
   // operators must still be there to release them.
-  const rank = (o: KubeObject) => (o.kind === 'Namespace' ? 2 : o.kind === 'ClusterRole' && o.aggregationRule ? 1 : 0);
-  const ordered = [0, 1, 2].flatMap((r) => doomed.filter((o) => rank(o) === r));
+  const last = (o: KubeObject) => o.kind === 'Namespace' || (o.kind === 'ClusterRole' && o.aggregationRule !== undefined);
+  const doomed = (objects: KubeObject[]) => objects.filter((o) => !keep.includes(o)).reverse();
+  const phases = [...byWave.map((wave) => doomed(wave).filter((o) => !last(o))).reverse(), doomed(byWave.flat()).filter(last).sort((a, b) => Number(a.kind === 'Namespace') - Number(b.kind === 'Namespace'))];
+  const deadline = Date.now() + (options.timeoutMs ?? 300_000);
   const deleted: ObjectRef[] = [];
-  for (const o of ordered) {
+  for (const phase of phases.filter((p) => p.length > 0)) {
+    const gone = await deletePhase(api, phase, options);
+    deleted.push(...gone);
+    if (gone.length) await waitGone(api, gone, deadline, options);
+  }
+  return { deleted: deleted.map(describeRef), kept: keep.map((o) => describeRef(refOf(o))) };
+}
+
+/**
+ * Knative's custom resources are deleted in the foreground: a Service stays until the Routes,
+ * Revisions and ingresses Knative made for it are gone, so the wait covers them too.
+ */
+const propagationOf = (o: KubeObject) => (o.apiVersion.split('/')[0]!.endsWith('knative.dev') ? 'Foreground' : 'Background');
+
+async function deletePhase(api: ClusterApi, objects: readonly KubeObject[], options: TeardownOptions): Promise<ObjectRef[]> {
+  const deleted: ObjectRef[] = [];
+  for (const o of objects) {
     const ref = refOf(o);
-    if (await deleteIfServed(api, ref)) {
+    if (await deleteIfServed(api, ref, propagationOf(o))) {
       deleted.push(ref);
       options.onProgress?.(`deleted ${describeRef(ref)}`);
     }
   }
-  if (deleted.length) {
-    await waitUntil(
-      `${deleted.length} deleted objects to be gone`,
-      async () => {
-        const left: string[] = [];
-        for (const ref of deleted) {
-          const live = await readIfServed(api, ref);
-          if (!live) continue;
-          left.push(describeLeft(ref, live));
-          // Recreated by a controller after its delete (see above): delete it again.
-          if (!(live.metadata as { deletionTimestamp?: string }).deletionTimestamp) await deleteIfServed(api, ref);
-        }
-        return { ready: left.length === 0, detail: left.length ? `${left.length} still there: ${left.slice(0, 5).join(', ')}` : 'all gone' };
-      },
-      { timeoutMs: options.timeoutMs ?? 300_000, intervalMs: options.pollMs ?? 2000, ...(options.onProgress ? { onProgress: options.onProgress } : {}) },
-    );
-  }
-  return { deleted: deleted.map(describeRef), kept: keep.map((o) => describeRef(refOf(o))) };
+  return deleted;
+}
+
+async function waitGone(api: ClusterApi, deleted: readonly ObjectRef[], deadline: number, options: TeardownOptions): Promise<void> {
+  await waitUntil(
+    `${deleted.length} deleted objects to be gone`,
+    async () => {
+      const left: string[] = [];
+      for (const ref of deleted) {
+        const live = await readIfServed(api, ref);
+        if (!live) continue;
+        left.push(describeLeft(ref, live));
+        // Recreated by a controller after its delete (see above): delete it again.
+        if (!(live.metadata as { deletionTimestamp?: string }).deletionTimestamp) await deleteIfServed(api, ref, 'Background');
+      }
+      return { ready: left.length === 0, detail: left.length ? `${left.length} still there: ${left.slice(0, 5).join(', ')}` : 'all gone' };
+    },
+    { timeoutMs: Math.max(deadline - Date.now(), 1000), intervalMs: options.pollMs ?? 2000, ...(options.onProgress ? { onProgress: options.onProgress } : {}) },
+  );
 }
 
 /** Once a CRD is gone its kind is no longer served: there is nothing left of that kind to delete. */
 const notServed = (error: unknown) => error instanceof ApiError && error.reason === 'NotServed';
 
-async function deleteIfServed(api: ClusterApi, ref: ObjectRef): Promise<boolean> {
+async function deleteIfServed(api: ClusterApi, ref: ObjectRef, propagation: 'Background' | 'Foreground'): Promise<boolean> {
   try {
-    return await api.delete(ref);
+    return await api.delete(ref, { propagation });
   } catch (error) {
     if (notServed(error)) return false;
     throw error;

@@ -61,6 +61,17 @@ export const laptopCpuRequests: readonly { component: string; workload: string; 
  */
 const replicasOwnedByControllers = new Set(['StatefulSet/kafka-broker-dispatcher', 'Deployment/pingsource-mt-adapter']);
 
+/**
+ * Components whose admission webhooks are knative/pkg's: at start each webhook writes the
+ * `rules` of its own Mutating/ValidatingWebhookConfiguration (one rule per resource it serves,
+ * sorted) with an update under its own field manager. Applying the released `rules` again would
+ * then conflict with that manager on every re-run, so they are left out and the webhook owns them;
+ * the step that installs a component waits for the rules to be written (plan.ts).
+ */
+export const componentsWritingWebhookRules = new Set(['knative-serving', 'knative-eventing', 'eventing-kafka-broker']);
+
+export const isWebhookConfiguration = (o: Pick<KubeObject, 'kind'>): boolean => o.kind === 'MutatingWebhookConfiguration' || o.kind === 'ValidatingWebhookConfiguration';
+
 type Container = { name: string; resources?: { requests?: Record<string, string> } };
 type PodTemplateOwner = { spec: { replicas?: number; template: { spec: { containers: Container[] } } } };
 
@@ -86,6 +97,13 @@ export function adjustUpstreamObjects(component: string, objects: readonly KubeO
     if (o.kind === 'ClusterRole' && o.aggregationRule && o.rules !== undefined) {
       delete o.rules;
       note(o, 'rules left out: an aggregated ClusterRole gets its rules from the aggregation controller, which owns them');
+    }
+    if (componentsWritingWebhookRules.has(component) && isWebhookConfiguration(o)) {
+      const webhooks = (o.webhooks ?? []) as { name: string; rules?: unknown }[];
+      for (const webhook of webhooks.filter((w) => w.rules !== undefined)) {
+        delete webhook.rules;
+        note(o, `webhook ${webhook.name}: rules left out: the webhook writes them when it starts, and owns them`);
+      }
     }
     if ((scaledByHpa.has(id(o)) || replicasOwnedByControllers.has(id(o))) && (o as unknown as PodTemplateOwner).spec.replicas !== undefined) {
       delete (o as unknown as PodTemplateOwner).spec.replicas;

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { KubeObject } from '../render/kube-object.ts';
 import { versions } from '../versions.ts';
-import { adjustUpstreamObjects, isClusterScoped, preparedUpstreamFiles, type PreparedFile } from './upstream-adjustments.ts';
+import { adjustUpstreamObjects, componentsWritingWebhookRules, isClusterScoped, isWebhookConfiguration, preparedUpstreamFiles, type PreparedFile } from './upstream-adjustments.ts';
 import { readUpstreamFile, sha256Hex, upstreamFilesFor, type UpstreamFile } from './upstream-manifests.ts';
 
 const upstreamDir = join(import.meta.dirname, '..', '..', '..', 'shared', 'upstream');
@@ -99,6 +99,20 @@ describe('adjusting upstream objects', () => {
     expect(adjustments.map((a) => a.change.split(':')[0])).toEqual(['left out', 'rules left out', 'replicas left out']);
   });
 
+  it('leaves the rules of Knative’s admission webhooks to the webhooks, and an operator’s as released', () => {
+    const configuration = (): KubeObject => ({
+      apiVersion: 'admissionregistration.k8s.io/v1',
+      kind: 'MutatingWebhookConfiguration',
+      metadata: { name: 'webhook.serving.knative.dev' },
+      webhooks: [{ name: 'webhook.serving.knative.dev', failurePolicy: 'Fail', rules: [{ apiGroups: ['serving.knative.dev'], apiVersions: ['*'], operations: ['CREATE'], resources: ['services'] }] }],
+    });
+    const knative = adjustUpstreamObjects('knative-serving', [configuration()], { operatorNamespace: namespace });
+    expect(knative.objects[0]!.webhooks).toEqual([{ name: 'webhook.serving.knative.dev', failurePolicy: 'Fail' }]);
+    expect(knative.adjustments[0]!.change).toBe('webhook webhook.serving.knative.dev: rules left out: the webhook writes them when it starts, and owns them');
+    const operator = adjustUpstreamObjects('strimzi', [configuration()], { operatorNamespace: namespace });
+    expect(operator.objects[0]!.webhooks).toEqual(configuration().webhooks);
+  });
+
   it('lowers the listed CPU requests, and fails loudly when a rule no longer matches the release', () => {
     const { objects, adjustments } = adjustUpstreamObjects('net-kourier', [deployment('net-kourier-controller', '200m')], { operatorNamespace: namespace });
     const container = (objects[0]!.spec as { template: { spec: { containers: { resources: { requests: { cpu: string } } }[] } } }).template.spec.containers[0]!;
@@ -125,9 +139,12 @@ describe.skipIf(!hasUpstream)('the pinned files, adjusted (needs ../shared/upstr
     expect(JSON.stringify(files.find((f) => f.release.component === 'strimzi')!.objects.filter((o) => o.kind !== 'CustomResourceDefinition'))).not.toContain('myproject');
   });
 
-  it('no aggregated ClusterRole carries rules, and every laptop request rule matched', () => {
+  it('no aggregated ClusterRole and no Knative admission webhook carries rules, and every laptop request rule matched', () => {
     const all = files.flatMap((f) => f.objects);
     expect(all.filter((o) => o.kind === 'ClusterRole' && o.aggregationRule && 'rules' in o)).toEqual([]);
+    const knativeWebhooks = files.filter((f) => componentsWritingWebhookRules.has(f.release.component)).flatMap((f) => f.objects.filter(isWebhookConfiguration));
+    expect(knativeWebhooks.length).toBeGreaterThanOrEqual(8);
+    expect(knativeWebhooks.flatMap((o) => (o.webhooks as { rules?: unknown }[]).filter((w) => w.rules !== undefined))).toEqual([]);
     const changes = files.flatMap((f) => f.adjustments.map((a) => `${a.object}: ${a.change}`));
     expect(changes.filter((c) => c.includes('CPU request')).length).toBeGreaterThanOrEqual(5);
     expect(changes).toContainEqual(expect.stringMatching(/eventing-kafka-broker StatefulSet\/kafka-broker-dispatcher: container kafka-broker-dispatcher: CPU request 1000m → 250m/));

@@ -2,9 +2,11 @@
 // `<component>/<version>/<file>.yaml` plus index.json) that a simulated cluster can accept.
 // No pod runs there, so no admission or conversion webhook can ever answer: a webhook
 // configuration with failurePolicy Fail would reject every object it covers, and a CRD with a
-// conversion webhook cannot even be listed. The copy drops Validating/MutatingWebhookConfigurations
-// and sets every CRD's spec.conversion to {strategy: None}; everything else is left byte for byte.
-// It returns (and prints) each change, so a test can say what the simulation did not check.
+// conversion webhook cannot even be listed. The copy keeps every Validating/
+// MutatingWebhookConfiguration (the bootstrap applies them, and the simulated controllers rewrite
+// their rules as Knative's webhooks do) with failurePolicy Ignore and a 1 s timeout, and sets every
+// CRD's spec.conversion to {strategy: None}; everything else is left byte for byte. It returns
+// (and prints) each change, so a test can say what the simulation did not check.
 import { createHash } from 'node:crypto';
 import { cp, mkdir, mkdtemp, readFile, readdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -17,7 +19,7 @@ export interface ManifestChange {
   file: string;
   /** Kind/name of the object changed. */
   object: string;
-  change: 'removed (admission webhooks cannot answer without pods)' | 'spec.conversion set to {strategy: None} (conversion webhook cannot answer without pods)';
+  change: typeof ignoredWebhooks | typeof noConversion;
 }
 
 export interface PreparedManifests {
@@ -35,6 +37,8 @@ interface IndexEntry {
 }
 
 const webhookKinds = new Set(['ValidatingWebhookConfiguration', 'MutatingWebhookConfiguration']);
+const ignoredWebhooks = 'failurePolicy Ignore, timeoutSeconds 1 (admission webhooks cannot answer without pods)';
+const noConversion = 'spec.conversion set to {strategy: None} (conversion webhook cannot answer without pods)';
 
 export async function prepareTestManifests(inputDir: string, options: { outputDir?: string; quiet?: boolean } = {}): Promise<PreparedManifests> {
   const dir = options.outputDir ?? (await mkdtemp(join(tmpdir(), 'forecast-test-manifests-')));
@@ -74,16 +78,19 @@ function adjust(file: string, text: string): { text: string; changes: ManifestCh
   const kinds = new Map<string, number>();
   for (const doc of parseAllDocuments(text)) {
     if (Array.isArray(doc)) throw new Error(`${file}: not parseable YAML`);
-    const object = doc.toJS() as { kind?: string; metadata?: { name?: string }; spec?: { conversion?: { strategy?: string } } } | null;
+    const object = doc.toJS() as { kind?: string; metadata?: { name?: string }; spec?: { conversion?: { strategy?: string } }; webhooks?: unknown[] } | null;
     if (!object?.kind) continue;
     const name = `${object.kind}/${object.metadata?.name ?? '?'}`;
     if (webhookKinds.has(object.kind)) {
-      changes.push({ file, object: name, change: 'removed (admission webhooks cannot answer without pods)' });
-      continue;
+      object.webhooks?.forEach((_, i) => {
+        doc.setIn(['webhooks', i, 'failurePolicy'], 'Ignore');
+        doc.setIn(['webhooks', i, 'timeoutSeconds'], 1);
+      });
+      changes.push({ file, object: name, change: ignoredWebhooks });
     }
     if (object.kind === 'CustomResourceDefinition' && object.spec?.conversion && object.spec.conversion.strategy !== 'None') {
       doc.setIn(['spec', 'conversion'], doc.createNode({ strategy: 'None' }));
-      changes.push({ file, object: name, change: 'spec.conversion set to {strategy: None} (conversion webhook cannot answer without pods)' });
+      changes.push({ file, object: name, change: noConversion });
     }
     kinds.set(object.kind, (kinds.get(object.kind) ?? 0) + 1);
     kept.push(doc.toString({ lineWidth: 0 }).replace(/^---\n/, ''));

@@ -13,6 +13,9 @@ export interface CustomObject {
     annotations?: Record<string, string>;
     labels?: Record<string, string>;
     uid?: string;
+    resourceVersion?: string;
+    deletionTimestamp?: string;
+    finalizers?: string[];
   };
   spec?: Record<string, unknown>;
   status?: Record<string, unknown>;
@@ -23,6 +26,16 @@ export interface SimulationContext {
   knativeDomain: string;
   /** `namespace/name` of each Ready Broker → its address, as Knative resolves a Broker sink. */
   brokerUrls: ReadonlyMap<string, string>;
+  /** `namespace/name` of each Broker → its class annotation. */
+  brokerClasses: ReadonlyMap<string, string>;
+  /** `namespace/name` of each Ready Knative Service: only those have an address to resolve. */
+  readyServices: ReadonlySet<string>;
+}
+
+/** A finalizer the real controller puts on an object, and the Deployment of that controller. */
+export interface FinalizerHold {
+  finalizer: string;
+  controller: { namespace: string; name: string };
 }
 
 export interface SimulatedKind {
@@ -32,8 +45,10 @@ export interface SimulatedKind {
   kind: string;
   /** True when the object already carries the status this simulation gives it. */
   isReconciled(object: CustomObject): boolean;
-  /** The reconciled status, or undefined while what it depends on (a Broker) is not Ready yet. */
+  /** The reconciled status, or undefined while what it depends on (a Broker, a Service) is not Ready yet. */
   status(object: CustomObject, context: SimulationContext): Record<string, unknown> | undefined;
+  /** The finalizer its controller adds, removed on deletion only while that controller's Deployment exists. */
+  finalizer?(object: CustomObject, context: SimulationContext): FinalizerHold | undefined;
 }
 
 const clusterDomain = 'svc.cluster.local';
@@ -52,19 +67,31 @@ function readyForGeneration(o: CustomObject): boolean {
 
 /**
  * Where a Knative `Destination` (sink or subscriber) resolves to: its URI, or the address of the
- * object it refers to; undefined when it refers to a Broker that is not Ready (yet).
+ * object it refers to; undefined when it refers to a Broker or a Knative Service that is not
+ * Ready (yet), as neither has an address until then.
  */
 function destinationUri(destination: unknown, namespace: string, context: SimulationContext): string | undefined {
   const d = destination as { uri?: string; ref?: { kind?: string; name?: string; namespace?: string } } | undefined;
   if (!d?.ref?.name) return d?.uri;
   const refNs = d.ref.namespace ?? namespace;
-  const base = d.ref.kind === 'Broker' ? context.brokerUrls.get(`${refNs}/${d.ref.name}`) : serviceUrl(d.ref.name, refNs);
+  const key = `${refNs}/${d.ref.name}`;
+  const base = d.ref.kind === 'Broker' ? context.brokerUrls.get(key) : d.ref.kind === 'Service' && !context.readyServices.has(key) ? undefined : serviceUrl(d.ref.name, refNs);
   if (base === undefined) return undefined;
   return d.uri ? `${base.replace(/\/$/, '')}/${d.uri.replace(/^\//, '')}` : base;
 }
 
-const knative = (kind: string, plural: string, group: string, extra: (o: CustomObject, c: SimulationContext) => Record<string, unknown> | undefined, readyTypes: string[]): SimulatedKind => ({
-  group, version: 'v1', plural, kind,
+// The finalizers are the upstream ones: knative/pkg's generated reconcilers name theirs after the
+// resource (`brokers.eventing.knative.dev`, as the Kafka broker's reconciler keeps), the Kafka
+// Trigger reconciler sets `kafka.triggers.eventing.knative.dev`, and the SinkBinding reconciler
+// (knative/pkg psbinding) its group-resource.
+const kafkaController = { namespace: 'knative-eventing', name: 'kafka-controller' };
+const isKafkaBroker = (o: CustomObject) => o.metadata.annotations?.['eventing.knative.dev/broker.class'] === 'Kafka';
+
+const knative = (
+  kind: string, plural: string, group: string, extra: (o: CustomObject, c: SimulationContext) => Record<string, unknown> | undefined, readyTypes: string[],
+  finalizer?: SimulatedKind['finalizer'],
+): SimulatedKind => ({
+  group, version: 'v1', plural, kind, finalizer,
   isReconciled: readyForGeneration,
   status: (o, c) => {
     const fields = extra(o, c);
@@ -84,16 +111,19 @@ export const simulatedKinds: readonly SimulatedKind[] = [
       traffic: [{ revisionName: revision, latestRevision: true, percent: 100 }],
     };
   }, ['ConfigurationsReady', 'RoutesReady']),
-  knative('Broker', 'brokers', 'eventing.knative.dev', (o) => {
-    const kafka = o.metadata.annotations?.['eventing.knative.dev/broker.class'] === 'Kafka';
-    const url = `http://${kafka ? 'kafka-broker-ingress' : 'broker-ingress'}.knative-eventing.${clusterDomain}/${ns(o)}/${o.metadata.name}`;
+  knative('Broker', 'brokers', 'eventing.knative.dev', (o, c) => {
+    // A Broker with a dead-letter sink is not Ready until that sink resolves.
+    const deadLetterSink = (o.spec?.delivery as { deadLetterSink?: unknown } | undefined)?.deadLetterSink;
+    if (deadLetterSink && destinationUri(deadLetterSink, ns(o), c) === undefined) return undefined;
+    const url = `http://${isKafkaBroker(o) ? 'kafka-broker-ingress' : 'broker-ingress'}.knative-eventing.${clusterDomain}/${ns(o)}/${o.metadata.name}`;
     return { address: { name: 'http', url }, addresses: [{ name: 'http', url }] };
-  }, ['Addressable', 'FilterReady', 'IngressReady', 'TriggerChannelReady']),
+  }, ['Addressable', 'FilterReady', 'IngressReady', 'TriggerChannelReady'], (o) => (isKafkaBroker(o) ? { finalizer: 'brokers.eventing.knative.dev', controller: kafkaController } : undefined)),
   knative('Trigger', 'triggers', 'eventing.knative.dev', (o, c) => {
     if (!c.brokerUrls.has(`${ns(o)}/${String(o.spec?.broker)}`)) return undefined;
     const uri = destinationUri(o.spec?.subscriber, ns(o), c);
     return uri ? { subscriberUri: uri } : undefined;
-  }, ['BrokerReady', 'DependencyReady', 'SubscriberResolved', 'SubscriptionReady']),
+  }, ['BrokerReady', 'DependencyReady', 'SubscriberResolved', 'SubscriptionReady'], (o, c) =>
+    c.brokerClasses.get(`${ns(o)}/${String(o.spec?.broker)}`) === 'Kafka' ? { finalizer: 'kafka.triggers.eventing.knative.dev', controller: kafkaController } : undefined),
   knative('PingSource', 'pingsources', 'sources.knative.dev', (o, c) => {
     const uri = destinationUri(o.spec?.sink, ns(o), c);
     return uri ? { sinkUri: uri } : undefined;
@@ -101,7 +131,7 @@ export const simulatedKinds: readonly SimulatedKind[] = [
   knative('SinkBinding', 'sinkbindings', 'sources.knative.dev', (o, c) => {
     const uri = destinationUri(o.spec?.sink, ns(o), c);
     return uri ? { sinkUri: uri } : undefined;
-  }, ['SinkProvided']),
+  }, ['SinkProvided'], () => ({ finalizer: 'sinkbindings.sources.knative.dev', controller: { namespace: 'knative-eventing', name: 'eventing-controller' } })),
   {
     group: 'kafka.strimzi.io', version: 'v1', plural: 'kafkas', kind: 'Kafka',
     isReconciled: readyForGeneration,
@@ -151,4 +181,55 @@ export function postgresCredentialSecrets(o: CustomObject, password: () => strin
     username,
     password: password(),
   }));
+}
+
+export interface WebhookRule {
+  apiGroups: string[];
+  apiVersions: string[];
+  operations: string[];
+  resources: string[];
+  /** Written out as the API server would default it, so a rule read back compares equal. */
+  scope: string;
+}
+
+/** What each Knative admission webhook serves, by webhook name: group, version, plural resources. */
+const knativeWebhookResources: Record<string, readonly [string, string, readonly string[]][]> = {
+  'serving.knative.dev': [
+    ['autoscaling.internal.knative.dev', 'v1alpha1', ['metrics', 'podautoscalers']],
+    ['networking.internal.knative.dev', 'v1alpha1', ['certificates', 'ingresses', 'serverlessservices']],
+    ['serving.knative.dev', 'v1', ['configurations', 'domainmappings', 'revisions', 'routes', 'services']],
+  ],
+  'eventing.knative.dev': [
+    ['eventing.knative.dev', 'v1', ['brokers', 'triggers']],
+    ['messaging.knative.dev', 'v1', ['channels', 'subscriptions']],
+    ['sources.knative.dev', 'v1', ['apiserversources', 'containersources', 'pingsources', 'sinkbindings']],
+  ],
+  'sources.knative.dev': [['serving.knative.dev', 'v1', ['services']]],
+  'inmemorychannel.eventing.knative.dev': [['messaging.knative.dev', 'v1', ['inmemorychannels']]],
+  'kafka.eventing.knative.dev': [
+    ['eventing.knative.dev', 'v1alpha1', ['kafkasinks']],
+    ['internal.kafka.eventing.knative.dev', 'v1alpha1', ['consumergroups', 'consumers']],
+    ['messaging.knative.dev', 'v1beta1', ['kafkachannels']],
+    ['sources.knative.dev', 'v1', ['kafkasources']],
+  ],
+};
+
+/**
+ * The rules a Knative webhook writes into its own configuration when it starts (knative/pkg's
+ * webhook reconcilers): one rule per resource and its status, sorted by group, version and
+ * resource; the config webhooks watch ConfigMaps, the pod webhook pods. Undefined for a webhook
+ * that is not Knative's. The resources are this release's kinds as far as the simulation knows
+ * them; what matters here is that the webhook, not the release file, owns the field.
+ */
+export function knativeWebhookRules(webhookName: string, validating: boolean): WebhookRule[] | undefined {
+  if (!webhookName.endsWith('knative.dev')) return undefined;
+  if (webhookName.startsWith('config.webhook.')) return [{ apiGroups: [''], apiVersions: ['v1'], operations: ['CREATE', 'UPDATE'], resources: ['configmaps/*'], scope: 'Namespaced' }];
+  if (webhookName.startsWith('pods.')) return [{ apiGroups: [''], apiVersions: ['v1'], operations: ['CREATE', 'UPDATE'], resources: ['pods', 'pods/status'], scope: '*' }];
+  // The longest suffix: a Kafka or in-memory channel webhook's name ends with eventing.knative.dev too.
+  const family = Object.keys(knativeWebhookResources).filter((suffix) => webhookName.endsWith(suffix)).sort((a, b) => b.length - a.length)[0];
+  if (!family) return undefined;
+  const operations = validating ? ['CREATE', 'UPDATE', 'DELETE'] : ['CREATE', 'UPDATE'];
+  return knativeWebhookResources[family]!
+    .flatMap(([group, version, plurals]) => plurals.map((plural) => ({ apiGroups: [group], apiVersions: [version], operations, resources: [plural, `${plural}/status`], scope: '*' })))
+    .sort((a, b) => a.apiGroups[0]!.localeCompare(b.apiGroups[0]!) || a.apiVersions[0]!.localeCompare(b.apiVersions[0]!) || a.resources[0]!.localeCompare(b.resources[0]!));
 }

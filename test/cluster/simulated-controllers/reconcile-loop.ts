@@ -2,13 +2,15 @@
 // never run in the simulated cluster (its pods are played by kwok; no container starts). Every
 // half second it lists each kind in kinds.ts and writes the "reconciled" status on any object
 // that lacks it for its current generation, through the status subresource as a controller would;
-// for a Zalando `postgresql` it also creates the credentials Secrets the operator would.
+// for a Zalando `postgresql` it also creates the credentials Secrets the operator would, and it
+// writes the rules of Knative's admission webhook configurations as Knative's webhooks do when
+// they start (an update under their own field manager, `simulatedWebhookManager`).
 // Polling rather than watching: a kind's CRD usually arrives after this starts (the bootstrap
 // installs it), and a list of a kind that does not exist yet is a plain 404 to skip.
 // It must never run against a real cluster: it would claim readiness nothing has earned.
 import { randomBytes } from 'node:crypto';
-import { ApiException, CoreV1Api, CustomObjectsApi, KubeConfig, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
-import { postgresCredentialSecrets, simulatedKinds, type CustomObject, type SimulatedKind, type SimulationContext } from './kinds.ts';
+import { AdmissionregistrationV1Api, ApiException, AppsV1Api, CoreV1Api, CustomObjectsApi, KubeConfig, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
+import { knativeWebhookRules, postgresCredentialSecrets, simulatedKinds, type CustomObject, type SimulatedKind, type SimulationContext } from './kinds.ts';
 
 export interface SimulatedControllers {
   /** Objects given a status so far (counting each generation once). */
@@ -27,6 +29,12 @@ export interface SimulatedControllersOptions {
   onError?: (line: string) => void;
 }
 
+/** Rules in a form that compares equal whatever order the API server wrote their keys in. */
+const canonical = (rules: unknown[]) => JSON.stringify(rules.map((r) => Object.entries(r as Record<string, unknown>).sort(([a], [b]) => a.localeCompare(b))));
+
+/** The field manager of the simulated Knative webhooks' updates of their own configurations. */
+export const simulatedWebhookManager = 'simulated-knative-webhook';
+
 /** A marker label on everything the simulation writes, so no one mistakes it for an operator's work. */
 export const simulatedByLabel = { key: 'simulated-cluster/simulated-by', value: 'simulated-controllers' };
 
@@ -38,6 +46,8 @@ export function startSimulatedControllers(kubeconfigPath: string, options: Simul
   }
   const custom = kubeConfig.makeApiClient(CustomObjectsApi);
   const core = kubeConfig.makeApiClient(CoreV1Api);
+  const admission = kubeConfig.makeApiClient(AdmissionregistrationV1Api);
+  const apps = kubeConfig.makeApiClient(AppsV1Api);
   const mergePatch = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
   const log = options.log ?? (() => undefined);
   const state = { reconciled: 0, errors: [] as string[], stopped: false };
@@ -55,15 +65,50 @@ export function startSimulatedControllers(kubeconfigPath: string, options: Simul
     return domain ?? 'svc.cluster.local';
   }
 
-  async function readyBrokerUrls(): Promise<Map<string, string>> {
-    const list = (await custom.listClusterCustomObject({ group: 'eventing.knative.dev', version: 'v1', plural: 'brokers' }).catch(() => ({ items: [] }))) as { items?: CustomObject[] };
-    const urls = new Map<string, string>();
-    for (const broker of list.items ?? []) {
+  const listAll = async (group: string, plural: string) =>
+    (((await custom.listClusterCustomObject({ group, version: 'v1', plural }).catch(() => ({ items: [] }))) as { items?: CustomObject[] }).items ?? []);
+  const key = (o: CustomObject) => `${o.metadata.namespace ?? 'default'}/${o.metadata.name}`;
+  const isReady = (o: CustomObject) => (o.status?.conditions as { type?: string; status?: string }[] | undefined)?.some((c) => c.type === 'Ready' && c.status === 'True') === true;
+
+  async function context(): Promise<SimulationContext> {
+    const [brokers, services] = await Promise.all([listAll('eventing.knative.dev', 'brokers'), listAll('serving.knative.dev', 'services')]);
+    const brokerUrls = new Map<string, string>();
+    for (const broker of brokers) {
       const url = (broker.status?.address as { url?: string } | undefined)?.url;
-      const ready = (broker.status?.conditions as { type?: string; status?: string }[] | undefined)?.some((c) => c.type === 'Ready' && c.status === 'True');
-      if (url && ready) urls.set(`${broker.metadata.namespace ?? 'default'}/${broker.metadata.name}`, url);
+      if (url && isReady(broker)) brokerUrls.set(key(broker), url);
     }
-    return urls;
+    return {
+      knativeDomain: await knativeDomain(),
+      brokerUrls,
+      brokerClasses: new Map(brokers.map((b) => [key(b), b.metadata.annotations?.['eventing.knative.dev/broker.class'] ?? ''])),
+      readyServices: new Set(services.filter(isReady).map(key)),
+    };
+  }
+
+  /**
+   * The finalizer of the object's controller: added while the object lives, removed once it is
+   * being deleted, but only while that controller's Deployment is there to do it.
+   */
+  async function holdWithFinalizer(kind: SimulatedKind, object: CustomObject, simulation: SimulationContext): Promise<void> {
+    const hold = kind.finalizer?.(object, simulation);
+    if (!hold) return;
+    const finalizers = object.metadata.finalizers ?? [];
+    const deleting = object.metadata.deletionTimestamp !== undefined;
+    if (!deleting && finalizers.includes(hold.finalizer)) return;
+    if (deleting && !finalizers.includes(hold.finalizer)) return;
+    if (deleting && !(await deploymentExists(hold.controller))) return;
+    const next = deleting ? finalizers.filter((f) => f !== hold.finalizer) : [...finalizers, hold.finalizer];
+    // The resourceVersion makes the patch fail rather than drop a finalizer added meanwhile.
+    const body = { metadata: { finalizers: next, resourceVersion: object.metadata.resourceVersion } };
+    await custom.patchNamespacedCustomObject({ group: kind.group, version: kind.version, plural: kind.plural, namespace: object.metadata.namespace ?? 'default', name: object.metadata.name, body }, mergePatch);
+    log(`${kind.kind} ${key(object)}: finalizer ${hold.finalizer} ${deleting ? `removed, as ${hold.controller.namespace}/${hold.controller.name} would` : 'added'}`);
+  }
+
+  async function deploymentExists(ref: { namespace: string; name: string }): Promise<boolean> {
+    return apps.readNamespacedDeployment(ref).then(() => true, (error: unknown) => {
+      if (error instanceof ApiException && error.code === 404) return false;
+      throw error;
+    });
   }
 
   async function reconcile(kind: SimulatedKind, object: CustomObject, context: SimulationContext): Promise<void> {
@@ -107,8 +152,31 @@ export function startSimulatedControllers(kubeconfigPath: string, options: Simul
     }
   }
 
+  /** Knative's webhooks replace the rules of their configuration with their own, by update. */
+  async function rewriteWebhookRules(): Promise<void> {
+    const [mutating, validating] = await Promise.all([admission.listMutatingWebhookConfiguration(), admission.listValidatingWebhookConfiguration()]);
+    const stale = <T extends { webhooks?: { name: string; rules?: unknown[] }[] }>(configuration: T, isValidating: boolean) =>
+      (configuration.webhooks ?? []).some((w) => {
+        const rules = knativeWebhookRules(w.name, isValidating);
+        return rules !== undefined && canonical(w.rules ?? []) !== canonical(rules);
+      });
+    const rewrite = <T extends { webhooks?: { name: string; rules?: unknown[] }[] }>(configuration: T, isValidating: boolean): T => ({
+      ...configuration,
+      webhooks: configuration.webhooks?.map((w) => ({ ...w, rules: knativeWebhookRules(w.name, isValidating) ?? w.rules })),
+    });
+    for (const configuration of mutating.items.filter((c) => stale(c, false))) {
+      await admission.replaceMutatingWebhookConfiguration({ name: configuration.metadata!.name!, body: rewrite(configuration, false), fieldManager: simulatedWebhookManager });
+      log(`MutatingWebhookConfiguration ${configuration.metadata!.name!}: rules written as its webhook would`);
+    }
+    for (const configuration of validating.items.filter((c) => stale(c, true))) {
+      await admission.replaceValidatingWebhookConfiguration({ name: configuration.metadata!.name!, body: rewrite(configuration, true), fieldManager: simulatedWebhookManager });
+      log(`ValidatingWebhookConfiguration ${configuration.metadata!.name!}: rules written as its webhook would`);
+    }
+  }
+
   async function pass(): Promise<void> {
-    const context: SimulationContext = { knativeDomain: await knativeDomain(), brokerUrls: await readyBrokerUrls() };
+    await rewriteWebhookRules().catch((error: unknown) => noteError('webhook rules', error));
+    const simulation = await context();
     for (const kind of simulatedKinds) {
       let items: CustomObject[];
       try {
@@ -122,8 +190,10 @@ export function startSimulatedControllers(kubeconfigPath: string, options: Simul
       }
       for (const object of items) {
         try {
+          await holdWithFinalizer(kind, object, simulation);
+          if (object.metadata.deletionTimestamp) continue;
           if (kind.kind === 'postgresql') await ensurePostgresSecrets(object);
-          if (!kind.isReconciled(object)) await reconcile(kind, object, context);
+          if (!kind.isReconciled(object)) await reconcile(kind, object, simulation);
         } catch (error) {
           noteError(`${kind.kind} ${object.metadata.namespace ?? ''}/${object.metadata.name}`, error);
         }

@@ -54,7 +54,9 @@ export type StepAction =
   /** Create the buckets, let anyone read `web`, point the object notifications at minio-events, and give each function that stores objects its own MinIO user. */
   | { kind: 'buckets' }
   /** Upload the site's build to the `web` bucket. */
-  | { kind: 'site' };
+  | { kind: 'site' }
+  /** Send the schedule's event to the app's Broker once, so the first download runs now rather than at the next scheduled hour. */
+  | { kind: 'first-download' };
 
 export interface Step {
   id: string;
@@ -203,6 +205,7 @@ export function buildPlan(options: PlanOptions): Plan {
         wait({ for: 'ready-condition', of: app('functions'), kinds: ['Service'] }, 600),
         wait({ for: 'ready-condition', of: app('event-senders'), kinds: ['Service', 'Trigger', 'PingSource'] }, 600),
         wait({ for: 'ready-condition', of: app('sink-bindings'), kinds: ['SinkBinding'] }, 300),
+        { kind: 'first-download' },
       ],
     },
     { id: 'site', title: 'Upload the site', needs: ['buckets'], actions: [{ kind: 'site' }] },
@@ -257,6 +260,8 @@ export function describeAction(action: StepAction): string {
       return 'minio   buckets, anonymous read of web, notifications, function users';
     case 'site':
       return 'upload  web/dist to the web bucket';
+    case 'first-download':
+      return 'event   the schedule’s event to the Broker, so the first download runs now';
     case 'wait': {
       const w = action.wait;
       const what =

@@ -41,6 +41,7 @@ const hooks = (overrides: Partial<StepHooks> = {}): StepHooks => ({
   images: async () => ({}) as never,
   buckets: async () => {},
   site: async () => {},
+  firstDownload: async () => {},
   ...overrides,
 });
 const withVersion = (o: KubeObject, resourceVersion: string, status?: object): KubeObject => ({ ...o, metadata: { ...o.metadata, resourceVersion }, ...(status ? { status } : {}) });

@@ -26,6 +26,7 @@ export interface StepHooks {
   images(): Promise<Record<FunctionName, string>>;
   buckets(): Promise<void>;
   site(): Promise<void>;
+  firstDownload(): Promise<void>;
 }
 
 export interface RunOptions {
@@ -196,6 +197,8 @@ export async function runPlan(options: RunOptions): Promise<RunSummary> {
         return hooks.buckets();
       case 'site':
         return hooks.site();
+      case 'first-download':
+        return hooks.firstDownload();
       case 'apply': {
         const list = objects(action.objects);
         progress(`applying ${list.length} objects`);

@@ -6,6 +6,8 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import type * as k8s from '@kubernetes/client-node';
+import { errorMessage } from '../../functions/lib/errors.ts';
+import { systemClock, type Clock } from '../../functions/lib/runtime/clock.ts';
 import { app as defaultApp, type App, type FunctionName } from '../app.ts';
 import { generateSecrets, type PlatformSecrets } from '../components/context.ts';
 import { edgeNodePort } from '../components/edge.ts';
@@ -15,6 +17,7 @@ import { taggedImages } from '../render/app-resources.ts';
 import type { KubeObject } from '../render/kube-object.ts';
 import { clusterApi, loadKubeConfig, type ClusterApi } from './cluster-api.ts';
 import { requireHealthy, runDoctor, describeFindings } from './doctor.ts';
+import { requestFirstDownload } from './first-download.ts';
 import { bootstrapInputs, secretsFrom, secretsRef, type BootstrapInputs, type ClusterSettings } from './inputs.ts';
 import { openMinio } from './minio-access.ts';
 import { prepareBuckets, uploadSiteToMinio } from './minio-setup.ts';
@@ -43,6 +46,8 @@ export interface SessionOptions {
   /** Where progress lines of the hooks go. */
   log?: (line: string) => void;
   repoRoot?: string;
+  /** The time of the events the bootstrap sends. @default systemClock */
+  clock?: Clock;
 }
 
 export interface Session {
@@ -144,6 +149,14 @@ export async function openSession(options: SessionOptions): Promise<Session> {
     },
     buckets: () => withMinio(async (s) => void log(`buckets: ${(await prepareBuckets(s, app)).join('; ')}`)),
     site: () => withMinio(async (s) => void log(`site: ${await uploadSiteToMinio(s, repoRoot, (reason) => log(`building the site: ${reason}`))} files uploaded`)),
+    async firstDownload() {
+      // The app is deployed and wired either way: a request that fails leaves the download to the schedule.
+      try {
+        log(await requestFirstDownload(api, app, namespace, (options.clock ?? systemClock)()));
+      } catch (error) {
+        log(`warning: the first download could not be requested (${errorMessage(error)}); the schedule (${app.schedule.cron}, UTC) runs it, or ask for one now with: npm run reload`);
+      }
+    },
   };
   return { kc, api, target, plan, inputs, requests, hooks, registry };
 }

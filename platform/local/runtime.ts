@@ -17,6 +17,7 @@ import { newTraceId } from '../../functions/lib/runtime/trace.ts';
 import type { DeliverySpec } from '../app-definition.ts';
 import type { App, FunctionName } from '../app.ts';
 import { parseCron } from '../cron.ts';
+import { scheduleEventSource } from '../render/app-resources.ts';
 import { functionEnvironment } from '../function-environment.ts';
 import { uploadSite, uploadSiteConfig } from '../site.ts';
 import { LocalBroker } from './broker.ts';
@@ -175,7 +176,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
         new CloudEvent({
           id: `ping-${now.getTime()}`,
           type: eventTypes.schedule,
-          source: `/apis/v1/namespaces/${app.name}/pingsources/${app.name}-schedule`,
+          source: scheduleEventSource(app, app.name),
           time: now.toISOString(),
           datacontenttype: 'application/json',
           data: {},

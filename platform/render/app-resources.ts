@@ -33,6 +33,12 @@ export interface BackingServices {
 
 export const brokerName = 'default';
 
+/** The PingSource that fires the app's schedule. */
+export const pingSourceName = (app: Pick<App, 'name'>): string => `${app.name}-schedule`;
+
+/** The `source` of the events that PingSource sends (Knative: the PingSource's own API path). */
+export const scheduleEventSource = (app: Pick<App, 'name'>, namespace: string): string => `/apis/v1/namespaces/${namespace}/pingsources/${pingSourceName(app)}`;
+
 /** Where the platform's services live when they run in the app's namespace (the default layout). */
 export function defaultBacking(app: App, namespace = app.name): BackingServices {
   return {
@@ -74,7 +80,7 @@ export function renderApp(app: App, options: AppRenderOptions): KubeObject[] {
     {
       apiVersion: 'sources.knative.dev/v1',
       kind: 'PingSource',
-      metadata: { name: `${app.name}-schedule`, namespace, labels: partOf(app, 'eventing') },
+      metadata: { name: pingSourceName(app), namespace, labels: partOf(app, 'eventing') },
       spec: { schedule: app.schedule.cron, timezone: 'UTC', contentType: 'application/json', data: '{}', sink: { ref: brokerRef } },
     },
     ...names

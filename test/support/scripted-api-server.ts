@@ -38,6 +38,7 @@ const resources: Record<string, { name: string; kind: string; namespaced: boolea
     { name: 'statefulsets', kind: 'StatefulSet', namespaced: true },
   ],
   'discovery.k8s.io/v1': [{ name: 'endpointslices', kind: 'EndpointSlice', namespaced: true }],
+  'eventing.knative.dev/v1': [{ name: 'brokers', kind: 'Broker', namespaced: true }],
 };
 
 export interface ScriptedApiServer {

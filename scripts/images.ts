@@ -4,18 +4,30 @@
 // bundle as one layer on the pinned Node base) and pushes it to the registry the cluster pulls
 // from: microk8s `localhost:32000`, minikube's addon (port-forwarded) `localhost:5000`. Prints
 // each image by digest. Unchanged functions are not sent again.
-import { argv, chalk } from 'zx';
+import { chalk } from 'zx';
 import { app } from '../platform/app.ts';
 import type { Platform } from '../platform/images/oci-image.ts';
 import { pushFunctionImages, type ImagesEvent } from '../platform/images/push-images.ts';
 import { RegistryError } from '../platform/images/registry-client.ts';
-import { fail, runMain } from './lib/cli.ts';
+import { fail } from './lib/cli.ts';
+import { command, runCommand } from './lib/options.ts';
 
-await runMain(async () => {
-  if (!argv.registry || argv.registry === true) {
-    fail('which registry? --registry <host:port> is required', 'npm run images -- --registry localhost:32000   (microk8s: `microk8s enable registry` first)');
-  }
-  const json = Boolean(argv.json);
+const images = command({
+  run: 'npm run images --',
+  description: 'Builds an image for every function of platform/app.ts, with no Docker daemon, pushes it to the registry the cluster pulls from and prints each by digest.',
+  options: {
+    registry: { type: 'string', value: 'host:port', required: true, description: 'the registry to push to: microk8s localhost:32000, minikube <minikube ip>:5000' },
+    insecure: { type: 'boolean', description: 'plain HTTP to the registry, as minikube\'s add-on speaks (without it: only for localhost and 127.0.0.0/8)' },
+    base: { type: 'string', value: 'image@sha256:…', description: 'the Node.js base image, by digest (default: the one pinned in platform/versions.ts)' },
+    platform: { type: 'string', value: 'os/architecture', check: platformText, description: 'the platform the cluster nodes run, e.g. linux/arm64 (default: this machine\'s)' },
+    tag: { type: 'string', value: 'tag', description: 'the tag pushed along with each digest (default: latest)' },
+    'source-url': { type: 'string', value: 'url', description: 'the source repository in each image\'s org.opencontainers.image.source label (default: the origin remote)' },
+    json: { type: 'boolean', description: 'print only the references, as JSON, for scripts' },
+  },
+});
+
+await runCommand(images, async ({ values }) => {
+  const json = values.json;
   const human = process.stdout.isTTY && !process.env.CI && !json;
   const started = performance.now();
   const uploaded = { blobs: 0, bytes: 0, mounted: 0 };
@@ -26,14 +38,14 @@ await runMain(async () => {
     if (line && !json) process.stderr.write(`${human ? chalk.dim(line) : line}\n`);
   };
   const pushed = await pushFunctionImages({
-    registry: String(argv.registry),
+    registry: values.registry,
     functions: app.functions,
     appName: app.name,
-    ...(argv.insecure ? { insecure: true } : {}),
-    ...(typeof argv.base === 'string' ? { base: argv.base } : {}),
-    ...(typeof argv.platform === 'string' ? { platform: parsePlatform(argv.platform) } : {}),
-    ...(typeof argv.tag === 'string' ? { tag: argv.tag } : {}),
-    ...(typeof argv['source-url'] === 'string' ? { sourceUrl: argv['source-url'] } : {}),
+    ...(values.insecure ? { insecure: true } : {}),
+    ...(values.base !== undefined ? { base: values.base } : {}),
+    ...(values.platform !== undefined ? { platform: parsePlatform(values.platform) } : {}),
+    ...(values.tag !== undefined ? { tag: values.tag } : {}),
+    ...(values['source-url'] !== undefined ? { sourceUrl: values['source-url'] } : {}),
     onEvent,
   }).catch((error: unknown) => {
     if (error instanceof RegistryError) fail(error.message, error.next);
@@ -63,8 +75,13 @@ function describe(event: ImagesEvent): string | undefined {
   }
 }
 
+function platformText(text: string): string | undefined {
+  const [os, architecture] = text.split('/');
+  return os && architecture ? undefined : 'must be os/architecture, e.g. linux/amd64 or linux/arm64, as the cluster nodes run';
+}
+
+/** A --platform value platformText accepted. */
 function parsePlatform(text: string): Platform {
-  const [os, architecture, variant] = text.split('/');
-  if (!os || !architecture) fail(`--platform ${text} is not os/architecture`, 'e.g. --platform linux/amd64 or linux/arm64, as the cluster nodes run');
+  const [os = '', architecture = '', variant] = text.split('/');
   return { os, architecture, ...(variant ? { variant } : {}) };
 }

@@ -5,12 +5,20 @@
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { argv } from 'zx';
-import { fail, runMain } from './lib/cli.ts';
+import { fail } from './lib/cli.ts';
+import { command, runCommand } from './lib/options.ts';
 
-await runMain(async () => {
-  const root = resolve(String(argv.root ?? join(import.meta.dirname, '..')));
-  const name = argv._[0] === undefined ? '' : String(argv._[0]);
+const newFunction = command({
+  run: 'npm run new-function --',
+  description: 'Scaffolds functions/<name>/ (a handler and its test) and adds its entry to platform/app.ts.',
+  arguments: [{ name: 'name', description: 'the function\'s name: lowercase words joined by dashes, e.g. hello-world' }],
+  options: {
+    root: { type: 'string', value: 'dir', description: 'the repository to add the function to (default: this one)' },
+  },
+});
+
+await runCommand(newFunction, async ({ values, arguments: { name } }) => {
+  const root = resolve(values.root ?? join(import.meta.dirname, '..'));
   if (!/^[a-z][a-z0-9]*(-[a-z0-9]+)*$/.test(name) || name.length > 40 || name === 'lib') {
     fail(`function names are lowercase words joined by dashes (at most 40 characters, not "lib"); got ${JSON.stringify(name)}`, 'npm run new-function -- hello-world');
   }

@@ -4,20 +4,27 @@
 // as parse-forecast would store it. Exit 1 with the reason when the file is not a forecast.
 import { readFile } from 'node:fs/promises';
 import { extname } from 'node:path';
-import { argv } from 'zx';
 import { RejectedInputError } from '../functions/lib/errors.ts';
 import type { Location } from '../functions/lib/forecast/model.ts';
 import { decodeXml } from '../functions/lib/providers/xml-decoding.ts';
 import { providers } from '../functions/lib/providers/index.ts';
 import { defaultLocations } from '../platform/locations.ts';
-import { fail, runMain } from './lib/cli.ts';
+import { fail } from './lib/cli.ts';
+import { command, runCommand } from './lib/options.ts';
 
-await runMain(async () => {
-  const file = argv._[0] === undefined ? undefined : String(argv._[0]);
-  if (!file) fail('which file? Give the path of an AEMET XML or Open-Meteo JSON document', 'npm run parse -- platform/local/fixtures/aemet-28079.xml');
+const parse = command({
+  run: 'npm run parse --',
+  description: 'Prints the normalized forecast JSON of a local AEMET XML or Open-Meteo JSON document, as parse-forecast would store it.',
+  arguments: [{ name: 'file', description: 'an AEMET XML or Open-Meteo JSON document, e.g. platform/local/fixtures/aemet-28079.xml' }],
+  options: {
+    location: { type: 'string', value: 'id', choices: defaultLocations.map((l) => l.id), description: 'the configured location the document is for; without it, the AEMET document\'s own id, or the location nearest its coordinates' },
+  },
+});
+
+await runCommand(parse, async ({ values, arguments: { file } }) => {
   const bytes = await readFile(file).catch((error: NodeJS.ErrnoException) => fail(`cannot read ${file}: ${error.code ?? error.message}`));
   const providerId = extname(file).toLowerCase() === '.json' ? 'open-meteo' : 'aemet';
-  const location = pickLocation(providerId, bytes, argv.location === undefined ? undefined : String(argv.location));
+  const location = pickLocation(providerId, bytes, values.location);
   try {
     const forecast = providers[providerId].parse(new Uint8Array(bytes), { location, fetchedAt: new Date(), sample: false });
     console.log(JSON.stringify(forecast, null, 2));

@@ -3,8 +3,9 @@
 // Asks the running app to download every forecast now, as an admin, and waits for the result.
 // Against `npm run dev` it signs in through the development issuer; against a cluster, pass an
 // access token from Keycloak with --token (or FORECAST_TOKEN).
-import { argv, chalk } from 'zx';
-import { fail, runMain } from './lib/cli.ts';
+import { chalk } from 'zx';
+import { fail } from './lib/cli.ts';
+import { command, runCommand } from './lib/options.ts';
 
 interface ReloadStatus {
   id: string;
@@ -12,10 +13,19 @@ interface ReloadStatus {
   result: { stored: { locationId: string }[]; unchanged: { locationId: string }[]; failed: { locationId: string; reason: string }[] } | null;
 }
 
-await runMain(async () => {
-  const base = String(argv.url ?? process.env.FORECAST_URL ?? 'http://127.0.0.1:8080').replace(/\/$/, '');
-  const user = String(argv.user ?? 'admin');
-  const token = argv.token ? String(argv.token) : (process.env.FORECAST_TOKEN ?? (await devToken(base, user)));
+const reload = command({
+  run: 'npm run reload --',
+  description: 'Asks the running app to download every forecast now, as an admin, and waits for the result.',
+  options: {
+    url: { type: 'string', value: 'url', default: process.env.FORECAST_URL ?? 'http://127.0.0.1:8080', description: 'the running app; FORECAST_URL changes the default' },
+    user: { type: 'string', choices: ['admin', 'viewer'], default: 'admin', description: "the development issuer's user to sign in as (npm run dev only)" },
+    token: { type: 'string', value: 'JWT', description: 'an access token from Keycloak, for a cluster (default: FORECAST_TOKEN, else a development sign-in)' },
+  },
+});
+
+await runCommand(reload, async ({ values }) => {
+  const base = values.url.replace(/\/$/, '');
+  const token = values.token ?? process.env.FORECAST_TOKEN ?? (await devToken(base, values.user));
   const headers = { authorization: `Bearer ${token}` };
 
   const started = await call(base, '/admin/reload', { method: 'POST', headers });
@@ -41,8 +51,7 @@ function report(status: ReloadStatus): void {
   if (status.status === 'failed') process.exitCode = 1;
 }
 
-async function devToken(base: string, user: string): Promise<string> {
-  if (user !== 'admin' && user !== 'viewer') fail(`--user must be admin or viewer, got ${user}`);
+async function devToken(base: string, user: 'admin' | 'viewer'): Promise<string> {
   const response = await call(base, '/dev-issuer/token', { method: 'POST', body: new URLSearchParams({ user }) });
   if (response.status === 404) fail(`${base} has no development issuer (it is not \`npm run dev\`)`, 'pass an access token: npm run reload -- --url <site> --token <JWT>');
   if (!response.ok) fail(`the development issuer answered ${response.status}`);

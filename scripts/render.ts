@@ -8,20 +8,29 @@
 // platform/versions.ts and are not copied here.
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { argv } from 'zx';
 import { app } from '../platform/app.ts';
 import { generateSecrets } from '../platform/components/context.ts';
 import { defaultBacking, renderApp, taggedImages } from '../platform/render/app-resources.ts';
 import { manifestYaml } from '../platform/render/manifest-yaml.ts';
 import { renderPlatform } from '../platform/render/platform-resources.ts';
-import { fail, runMain } from './lib/cli.ts';
+import { command, runCommand } from './lib/options.ts';
 
-await runMain(async () => {
-  if (!argv.out) fail('where to? --out <dir> is required', 'npm run render -- --out manifests');
-  const out = resolve(String(argv.out));
-  const publicUrl = String(argv['public-url'] ?? 'http://forecast.127.0.0.1.sslip.io');
-  const registry = String(argv.registry ?? 'localhost:32000');
-  const profile = argv.small ? 'small' : 'default';
+const render = command({
+  run: 'npm run render --',
+  description: 'Writes the manifests derived from platform/app.ts as YAML: app.yaml, platform.yaml and secrets.yaml (keep it out of git).',
+  options: {
+    out: { type: 'string', value: 'dir', required: true, description: 'the directory to write the three files to' },
+    small: { type: 'boolean', description: 'the small profile: the in-memory broker instead of Kafka' },
+    registry: { type: 'string', value: 'host:port', default: 'localhost:32000', description: 'the registry the cluster pulls the function images from' },
+    'public-url': { type: 'string', value: 'url', default: 'http://forecast.127.0.0.1.sslip.io', check: httpUrl, description: 'where the site is reached; its domain is the routes\' domain' },
+  },
+});
+
+await runCommand(render, async ({ values }) => {
+  const out = resolve(values.out);
+  const publicUrl = values['public-url'];
+  const registry = values.registry;
+  const profile = values.small ? 'small' : 'default';
   const objects = renderApp(app, { images: taggedImages(app, registry), broker: profile === 'small' ? 'in-memory' : 'kafka', publicUrl, backing: defaultBacking(app) });
   const platform = renderPlatform(
     { app, namespace: app.name, profile, secrets: generateSecrets(), publicUrl },
@@ -33,3 +42,7 @@ await runMain(async () => {
   await writeFile(join(out, 'secrets.yaml'), `# Generated for this render only. Keep it out of git.\n${manifestYaml(platform.filter((o) => o.kind === 'Secret'))}`, { mode: 0o600 });
   console.log(`wrote ${objects.length} app objects, ${platform.length} platform objects (secrets in secrets.yaml) to ${out}`);
 });
+
+function httpUrl(text: string): string | undefined {
+  return URL.canParse(text) && /^https?:$/.test(new URL(text).protocol) ? undefined : 'must be an http(s) URL';
+}

@@ -13,27 +13,41 @@
 // the folder format. For a cluster, add --to (the broker ingress): see docs/RELIABILITY.md.
 import { readFile } from 'node:fs/promises';
 import { join, relative, resolve } from 'node:path';
-import { argv, chalk } from 'zx';
+import { chalk } from 'zx';
 import { ingressUrlFile } from '../platform/local/broker.ts';
 import { directoryDeadLetterBucket, minioDeadLetterBucket, replayDeadLetterBucket, replayDeadLetters, type DeadLetterBucket, type ReplayOutcome, type ReplayReport } from '../platform/local/dead-letters.ts';
-import { fail, runMain } from './lib/cli.ts';
+import { fail } from './lib/cli.ts';
+import { command, runCommand } from './lib/options.ts';
 
 const repoRoot = join(import.meta.dirname, '..');
 
-await runMain(async () => {
-  const dataDir = resolve(repoRoot, String(argv['data-dir'] ?? '.data'));
+const replay = command({
+  run: 'npm run replay-dead-letters --',
+  description: 'Sends the events the broker gave up on back to the broker, removing each dead letter once the broker accepted it.',
+  options: {
+    'data-dir': { type: 'string', value: 'dir', default: '.data', description: 'the data directory of `npm run dev`, whose dead letters and broker are used' },
+    from: { type: 'string', value: 'dir', description: 'replay only this folder of dead letters (the folder format)' },
+    'from-bucket': { type: 'boolean', description: 'replay only the dead-letters bucket: MinIO when MINIO_ENDPOINT is set, else OBJECT_STORE_DIR or the data directory\'s objects' },
+    to: { type: 'string', value: 'url', description: 'the broker ingress to send to (default: BROKER_URL, else the broker of the npm run dev on the data directory)' },
+    trigger: { type: 'string', value: 'name', description: 'replay only what failed on this trigger (dead-letter folders only)' },
+    'dry-run': { type: 'boolean', description: 'list the dead letters, send nothing, remove nothing' },
+  },
+});
+
+await runCommand(replay, async ({ values }) => {
+  const dataDir = resolve(repoRoot, values['data-dir']);
   const brokerDir = join(dataDir, 'broker');
-  const fromBucket = Boolean(argv['from-bucket']);
-  if (fromBucket && argv.from) fail('--from and --from-bucket name two sources: pass one');
-  const dryRun = Boolean(argv['dry-run']);
-  const trigger = argv.trigger ? String(argv.trigger) : undefined;
+  const fromBucket = values['from-bucket'];
+  if (fromBucket && values.from) fail('--from and --from-bucket name two sources: pass one');
+  const dryRun = values['dry-run'];
+  const trigger = values.trigger || undefined;
   if (fromBucket && trigger) fail('--trigger applies to the dead-letter folder only: the bucket does not know which trigger an event failed on', 'run again without --trigger');
   // Without a source: everything `npm run dev` kept on this data directory, the broker's fallback
   // folder and the dead-letters bucket of its object store (the folder alone with --trigger).
-  const folder = fromBucket ? null : argv.from ? resolve(String(argv.from)) : join(brokerDir, 'dead-letters');
-  const bucket = fromBucket ? await deadLetterBucket(dataDir) : argv.from || trigger ? null : directoryDeadLetterBucket(join(dataDir, 'objects'));
+  const folder = fromBucket ? null : values.from ? resolve(values.from) : join(brokerDir, 'dead-letters');
+  const bucket = fromBucket ? await deadLetterBucket(dataDir) : values.from || trigger ? null : directoryDeadLetterBucket(join(dataDir, 'objects'));
   const places = [folder, bucket?.location].filter((p) => p !== null && p !== undefined);
-  const target = dryRun ? '' : await brokerUrl(argv.to ? String(argv.to) : process.env.BROKER_URL, brokerDir);
+  const target = dryRun ? '' : await brokerUrl(values.to || process.env.BROKER_URL, brokerDir);
 
   const show = (fromFolder: boolean) => (letter: ReplayOutcome, result: { replayed: true } | { replayed: false; reason: string }) => {
     const where = fromFolder ? relative(folder ?? '', letter.file) : letter.file;

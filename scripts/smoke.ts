@@ -3,16 +3,25 @@
 // Browses a deployed site the way a visitor and the admin do, in Chromium: the list shows every
 // location, the API answers, the admin signs in through oauth2-proxy and Keycloak and presses
 // Reload now, which must be accepted. The GitHub Actions workflow runs it after the bootstrap.
-import { argv } from 'zx';
 import { chromium } from 'playwright-core';
 import type { ForecastListResponse } from '../functions/get-forecast/index.ts';
 import { app } from '../platform/app.ts';
 import { defaultLocations } from '../platform/locations.ts';
-import { fail, runMain } from './lib/cli.ts';
+import { fail } from './lib/cli.ts';
+import { command, runCommand } from './lib/options.ts';
 
-await runMain(async () => {
-  const url = String(argv.url ?? '').replace(/\/$/, '');
-  const password = String(argv.password ?? process.env.ADMIN_PASSWORD ?? '');
+const smoke = command({
+  run: 'npm run smoke --',
+  description: 'Browses a deployed site in Chromium as a visitor and as the admin, who signs in (password in ADMIN_PASSWORD) and presses Reload now.',
+  options: {
+    url: { type: 'string', value: 'url', required: true, description: 'the deployed site, e.g. http://forecast.192.168.49.2.sslip.io:30080' },
+    password: { type: 'string', value: 'password', description: "the admin's password (default: ADMIN_PASSWORD; a shared log would show this option)" },
+  },
+});
+
+await runCommand(smoke, async ({ values }) => {
+  const url = values.url.replace(/\/$/, '');
+  const password = values.password ?? process.env.ADMIN_PASSWORD ?? '';
   if (!url || !password) fail('--url and the admin password (ADMIN_PASSWORD, or --password) are required', 'ADMIN_PASSWORD=… npm run smoke -- --url http://forecast.192.168.49.2.sslip.io:30080');
   const api = (await (await fetch(`${url}/api/forecasts`)).json()) as ForecastListResponse;
   console.log(`api: ${api.items.length} forecasts, ${api.pending.length} locations pending`);

@@ -20,6 +20,7 @@ import { openSession, type Session } from '../../platform/bootstrap/session.ts';
 import { clusterStatus } from '../../platform/bootstrap/status.ts';
 import { planObjects, teardown } from '../../platform/bootstrap/teardown.ts';
 import { ApiError, describeRef, fieldManager, refOf } from '../../platform/bootstrap/cluster-api.ts';
+import { brokerName } from '../../platform/render/app-resources.ts';
 import type { KubeObject } from '../../platform/render/kube-object.ts';
 import type { Profile } from '../../platform/bootstrap/plan.ts';
 import { pushSyntheticBase } from '../../platform/images/synthetic-base.ts';
@@ -143,6 +144,20 @@ for (const profile of ['default', 'small'] as const) {
       }
       expect(missing).toEqual([]);
       expect(notOurs).toEqual([]);
+    });
+
+    it('starts every function a SinkBinding names with K_SINK: its first revision is the one Ready', async () => {
+      const bindings = await s.api.list('sources.knative.dev/v1', 'SinkBinding', { namespace: s.plan.namespace });
+      expect(bindings.length).toBeGreaterThanOrEqual(2);
+      const broker = await s.api.read({ apiVersion: 'eventing.knative.dev/v1', kind: 'Broker', namespace: s.plan.namespace, name: brokerName });
+      const sink = (broker!.status as { address: { url: string } }).address.url;
+      for (const binding of bindings) {
+        const name = (binding.spec as { subject: { name: string } }).subject.name;
+        const service = await s.api.read({ apiVersion: 'serving.knative.dev/v1', kind: 'Service', namespace: s.plan.namespace, name });
+        const env = (service!.spec as { template: { spec: { containers: { env?: { name: string; value?: string }[] }[] } } }).template.spec.containers[0]!.env ?? [];
+        expect({ name, generation: service!.metadata.generation, ready: (service!.status as { latestReadyRevisionName?: string }).latestReadyRevisionName, sink: env.find((e) => e.name === 'K_SINK')?.value })
+          .toEqual({ name, generation: 1, ready: `${name}-00001`, sink });
+      }
     });
 
     it('a second run changes nothing', async () => {

@@ -117,7 +117,7 @@ export async function startSimulatedCluster(options: SimulatedClusterOptions = {
     const kwok = startKwok(binaries, componentKubeconfig, join(dataDir, 'logs'));
     started.push(kwok);
     if (options.simulatedControllers ?? true) {
-      const controllers = launch('simulated-controllers', process.execPath, [join(import.meta.dirname, 'simulated-controllers', 'main.ts'), componentKubeconfig],
+      const controllers = launch('simulated-controllers', process.execPath, [join(import.meta.dirname, 'simulated-controllers', 'main.ts'), componentKubeconfig, certs.dir],
         join(dataDir, 'logs', 'simulated-controllers.log'), { cwd: repoRoot });
       started.push(controllers);
     }

@@ -30,6 +30,14 @@ export interface SimulationContext {
   brokerClasses: ReadonlyMap<string, string>;
   /** `namespace/name` of each Ready Knative Service: only those have an address to resolve. */
   readyServices: ReadonlySet<string>;
+  /** `namespace/name` of each Knative Service a SinkBinding names as its subject. */
+  sinkBindingSubjects: ReadonlySet<string>;
+}
+
+/** Whether every container of a Knative Service's template has K_SINK. */
+export function hasSink(o: CustomObject): boolean {
+  const containers = ((o.spec?.template as { spec?: { containers?: { env?: { name: string }[] }[] } } | undefined)?.spec?.containers ?? []);
+  return containers.length > 0 && containers.every((c) => (c.env ?? []).some((e) => e.name === 'K_SINK'));
 }
 
 /** A finalizer the real controller puts on an object, and the Deployment of that controller. */
@@ -70,7 +78,7 @@ function readyForGeneration(o: CustomObject): boolean {
  * object it refers to; undefined when it refers to a Broker or a Knative Service that is not
  * Ready (yet), as neither has an address until then.
  */
-function destinationUri(destination: unknown, namespace: string, context: SimulationContext): string | undefined {
+export function destinationUri(destination: unknown, namespace: string, context: SimulationContext): string | undefined {
   const d = destination as { uri?: string; ref?: { kind?: string; name?: string; namespace?: string } } | undefined;
   if (!d?.ref?.name) return d?.uri;
   const refNs = d.ref.namespace ?? namespace;
@@ -100,17 +108,30 @@ const knative = (
 });
 
 export const simulatedKinds: readonly SimulatedKind[] = [
-  knative('Service', 'services', 'serving.knative.dev', (o, c) => {
-    const clusterLocal = o.metadata.labels?.['networking.knative.dev/visibility'] === 'cluster-local';
-    const revision = `${o.metadata.name}-${String(o.metadata.generation ?? 1).padStart(5, '0')}`;
-    return {
-      url: `http://${o.metadata.name}.${ns(o)}.${clusterLocal ? clusterDomain : c.knativeDomain}`,
-      address: { url: serviceUrl(o.metadata.name, ns(o)) },
-      latestCreatedRevisionName: revision,
-      latestReadyRevisionName: revision,
-      traffic: [{ revisionName: revision, latestRevision: true, percent: 100 }],
-    };
-  }, ['ConfigurationsReady', 'RoutesReady']),
+  {
+    group: 'serving.knative.dev', version: 'v1', plural: 'services', kind: 'Service',
+    // A revision that failed stays failed: only a new generation (a new revision) is tried again.
+    isReconciled: (o) => o.status?.observedGeneration === (o.metadata.generation ?? 1),
+    status: (o, c) => {
+      const revision = `${o.metadata.name}-${String(o.metadata.generation ?? 1).padStart(5, '0')}`;
+      const observedGeneration = o.metadata.generation ?? 1;
+      // A function a SinkBinding names sends events, and refuses to start without K_SINK.
+      if (c.sinkBindingSubjects.has(`${ns(o)}/${o.metadata.name}`) && !hasSink(o)) {
+        const failed = { type: 'Ready', status: 'False', lastTransitionTime: at(), reason: 'RevisionFailed', message: `Revision "${revision}" failed: its container exited at start, K_SINK not set (set by the simulated cluster)` };
+        return { observedGeneration, latestCreatedRevisionName: revision, conditions: [{ ...failed, type: 'ConfigurationsReady' }, failed] };
+      }
+      const clusterLocal = o.metadata.labels?.['networking.knative.dev/visibility'] === 'cluster-local';
+      return {
+        observedGeneration,
+        conditions: conditions('ConfigurationsReady', 'RoutesReady', 'Ready'),
+        url: `http://${o.metadata.name}.${ns(o)}.${clusterLocal ? clusterDomain : c.knativeDomain}`,
+        address: { url: serviceUrl(o.metadata.name, ns(o)) },
+        latestCreatedRevisionName: revision,
+        latestReadyRevisionName: revision,
+        traffic: [{ revisionName: revision, latestRevision: true, percent: 100 }],
+      };
+    },
+  },
   knative('Broker', 'brokers', 'eventing.knative.dev', (o, c) => {
     // A Broker with a dead-letter sink is not Ready until that sink resolves.
     const deadLetterSink = (o.spec?.delivery as { deadLetterSink?: unknown } | undefined)?.deadLetterSink;

@@ -10,7 +10,8 @@
 // It must never run against a real cluster: it would claim readiness nothing has earned.
 import { randomBytes } from 'node:crypto';
 import { AdmissionregistrationV1Api, ApiException, AppsV1Api, CoreV1Api, CustomObjectsApi, KubeConfig, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
-import { knativeWebhookRules, postgresCredentialSecrets, simulatedKinds, type CustomObject, type SimulatedKind, type SimulationContext } from './kinds.ts';
+import { destinationUri, knativeWebhookRules, postgresCredentialSecrets, simulatedKinds, type CustomObject, type SimulatedKind, type SimulationContext } from './kinds.ts';
+import { startSinkBindingWebhook, withSink, type SinkBindingWebhook } from './sinkbinding-webhook.ts';
 
 export interface SimulatedControllers {
   /** Objects given a status so far (counting each generation once). */
@@ -27,6 +28,12 @@ export interface SimulatedControllersOptions {
   log?: (line: string) => void;
   /** Called with each error other than "kind not installed". @default kept in `errors` only */
   onError?: (line: string) => void;
+  /**
+   * The cluster's certificates (certificates.ts): with them, an admission webhook on loopback
+   * gives Knative Services their SinkBinding's K_SINK as they are created (sinkbinding-webhook.ts).
+   * @default no webhook
+   */
+  pkiDir?: string;
 }
 
 /** Rules in a form that compares equal whatever order the API server wrote their keys in. */
@@ -49,6 +56,7 @@ export function startSimulatedControllers(kubeconfigPath: string, options: Simul
   const admission = kubeConfig.makeApiClient(AdmissionregistrationV1Api);
   const apps = kubeConfig.makeApiClient(AppsV1Api);
   const mergePatch = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
+  const jsonPatch = setHeaderOptions('Content-Type', PatchStrategy.JsonPatch);
   const log = options.log ?? (() => undefined);
   const state = { reconciled: 0, errors: [] as string[], stopped: false };
   const noteError = (what: string, error: unknown) => {
@@ -70,8 +78,14 @@ export function startSimulatedControllers(kubeconfigPath: string, options: Simul
   const key = (o: CustomObject) => `${o.metadata.namespace ?? 'default'}/${o.metadata.name}`;
   const isReady = (o: CustomObject) => (o.status?.conditions as { type?: string; status?: string }[] | undefined)?.some((c) => c.type === 'Ready' && c.status === 'True') === true;
 
+  const subjectOf = (binding: CustomObject) => binding.spec?.subject as { apiVersion?: string; kind?: string; name?: string } | undefined;
+  const bindsService = (binding: CustomObject, service: CustomObject) => {
+    const subject = subjectOf(binding);
+    return subject?.apiVersion === 'serving.knative.dev/v1' && subject.kind === 'Service' && subject.name === service.metadata.name && (binding.metadata.namespace ?? 'default') === (service.metadata.namespace ?? 'default');
+  };
+
   async function context(): Promise<SimulationContext> {
-    const [brokers, services] = await Promise.all([listAll('eventing.knative.dev', 'brokers'), listAll('serving.knative.dev', 'services')]);
+    const [brokers, services, bindings] = await Promise.all([listAll('eventing.knative.dev', 'brokers'), listAll('serving.knative.dev', 'services'), listAll('sources.knative.dev', 'sinkbindings')]);
     const brokerUrls = new Map<string, string>();
     for (const broker of brokers) {
       const url = (broker.status?.address as { url?: string } | undefined)?.url;
@@ -82,7 +96,31 @@ export function startSimulatedControllers(kubeconfigPath: string, options: Simul
       brokerUrls,
       brokerClasses: new Map(brokers.map((b) => [key(b), b.metadata.annotations?.['eventing.knative.dev/broker.class'] ?? ''])),
       readyServices: new Set(services.filter(isReady).map(key)),
+      sinkBindingSubjects: new Set(bindings.filter((b) => subjectOf(b)?.kind === 'Service' && subjectOf(b)?.apiVersion === 'serving.knative.dev/v1').map((b) => `${b.metadata.namespace ?? 'default'}/${subjectOf(b)!.name}`)),
     };
+  }
+
+  /** Where the bindings of a Knative Service send: null when none names it, undefined while a sink does not resolve. */
+  async function sinkFor(service: CustomObject): Promise<string | undefined | null> {
+    const bindings = (await listAll('sources.knative.dev', 'sinkbindings')).filter((b) => bindsService(b, service) && !b.metadata.deletionTimestamp);
+    if (bindings.length === 0) return null;
+    const simulation = await context();
+    return destinationUri(bindings[0]!.spec?.sink, service.metadata.namespace ?? 'default', simulation);
+  }
+
+  /** As Knative's SinkBinding reconciler does for a subject that exists: give it the sink, once the sink resolves. */
+  async function bindSubject(binding: CustomObject, simulation: SimulationContext): Promise<void> {
+    const subject = subjectOf(binding);
+    if (binding.metadata.deletionTimestamp || subject?.kind !== 'Service' || subject.apiVersion !== 'serving.knative.dev/v1' || !subject.name) return;
+    const namespace = binding.metadata.namespace ?? 'default';
+    const sink = destinationUri(binding.spec?.sink, namespace, simulation);
+    if (sink === undefined) return;
+    const service = (await custom.getNamespacedCustomObject({ group: 'serving.knative.dev', version: 'v1', namespace, plural: 'services', name: subject.name }).catch(() => undefined)) as CustomObject | undefined;
+    const containers = (service?.spec?.template as { spec?: { containers?: { env?: { name: string; value?: string }[] }[] } } | undefined)?.spec?.containers;
+    if (!service || !containers?.length || containers.every((c) => c.env?.some((e) => e.name === 'K_SINK' && e.value === sink))) return;
+    const patch = [{ op: 'test', path: '/metadata/resourceVersion', value: service.metadata.resourceVersion }, { op: 'replace', path: '/spec/template/spec/containers', value: withSink(containers, sink) }];
+    await custom.patchNamespacedCustomObject({ group: 'serving.knative.dev', version: 'v1', namespace, plural: 'services', name: subject.name, body: patch }, jsonPatch);
+    log(`Service ${namespace}/${subject.name}: K_SINK set by SinkBinding ${binding.metadata.name}, as its reconciler would (a new revision)`);
   }
 
   /**
@@ -193,6 +231,7 @@ export function startSimulatedControllers(kubeconfigPath: string, options: Simul
           await holdWithFinalizer(kind, object, simulation);
           if (object.metadata.deletionTimestamp) continue;
           if (kind.kind === 'postgresql') await ensurePostgresSecrets(object);
+          if (kind.kind === 'SinkBinding') await bindSubject(object, simulation);
           if (!kind.isReconciled(object)) await reconcile(kind, object, simulation);
         } catch (error) {
           noteError(`${kind.kind} ${object.metadata.namespace ?? ''}/${object.metadata.name}`, error);
@@ -202,8 +241,16 @@ export function startSimulatedControllers(kubeconfigPath: string, options: Simul
   }
 
   const interval = options.intervalMs ?? 500;
+  let webhook: SinkBindingWebhook | undefined;
   const loop = (async () => {
     while (!state.stopped) {
+      if (options.pkiDir && !webhook) {
+        webhook = await startSinkBindingWebhook({ admission, pkiDir: options.pkiDir, sinkFor, onError: noteError }).catch((error: unknown) => {
+          noteError('start the SinkBinding webhook', error);
+          return undefined;
+        });
+        if (webhook) log('SinkBinding webhook registered');
+      }
       await pass().catch((error: unknown) => noteError('pass', error));
       await new Promise((resolve) => setTimeout(resolve, interval));
     }
@@ -219,6 +266,7 @@ export function startSimulatedControllers(kubeconfigPath: string, options: Simul
     async stop() {
       state.stopped = true;
       await loop;
+      await webhook?.stop();
     },
   };
 }

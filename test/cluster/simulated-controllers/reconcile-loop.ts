@@ -39,6 +39,9 @@ export interface SimulatedControllersOptions {
 /** Rules in a form that compares equal whatever order the API server wrote their keys in. */
 const canonical = (rules: unknown[]) => JSON.stringify(rules.map((r) => Object.entries(r as Record<string, unknown>).sort(([a], [b]) => a.localeCompare(b))));
 
+/** How long a simulated controller takes to finalize an object it holds. */
+const finalizingMs = 5000;
+
 /** The field manager of the simulated Knative webhooks' updates of their own configurations. */
 export const simulatedWebhookManager = 'simulated-knative-webhook';
 
@@ -134,6 +137,9 @@ export function startSimulatedControllers(kubeconfigPath: string, options: Simul
     const deleting = object.metadata.deletionTimestamp !== undefined;
     if (!deleting && finalizers.includes(hold.finalizer)) return;
     if (deleting && !finalizers.includes(hold.finalizer)) return;
+    // A controller's cleanup takes a while (the Kafka broker deletes its topic, a binding undoes
+    // its subject): the finalizer comes off a few seconds after the delete, not at once.
+    if (deleting && Date.now() - Date.parse(object.metadata.deletionTimestamp!) < finalizingMs) return;
     if (deleting && !(await deploymentExists(hold.controller))) return;
     const next = deleting ? finalizers.filter((f) => f !== hold.finalizer) : [...finalizers, hold.finalizer];
     // The resourceVersion makes the patch fail rather than drop a finalizer added meanwhile.

@@ -6,7 +6,7 @@
 import { PGlite } from '@electric-sql/pglite';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import getForecast from '../functions/get-forecast/index.ts';
+import getForecast, { cacheSeconds } from '../functions/get-forecast/index.ts';
 import type { Forecast } from '../functions/lib/forecast/model.ts';
 import { createLogger } from '../functions/lib/runtime/log.ts';
 import { serveFunction, type RunningFunction } from '../functions/lib/runtime/serve.ts';
@@ -29,9 +29,14 @@ const path = '/api/forecasts';
 /** The latest store as a Map: what is left is the binding and the handler, not a database. */
 class MemoryLatestStore implements LatestStore {
   readonly byId = new Map<string, Forecast>();
+  #writes = 0;
   async upsertIfNewer(forecast: Forecast) {
     this.byId.set(forecast.location.id, forecast);
+    this.#writes++;
     return 'created' as const;
+  }
+  writesSoFar() {
+    return this.#writes;
   }
   async get(id: string) {
     return this.byId.get(id) ?? null;
@@ -80,8 +85,8 @@ async function alternate(functionUrl: string, bareUrl: string): Promise<{ fn: Lo
   return { fn: summary(fnRounds), bare: summary(bareRounds) };
 }
 
-/** `targeted`: the issue's targets apply to this variant (the function itself, not the dev database). */
-async function measureWith(storeName: string, latest: LatestStore, history: HistoryStore, env: Record<string, string>, targeted: boolean): Promise<Figure[]> {
+/** `requestsTarget`: the issue's floor on the requests/s ratio for this variant; the p99 target applies to the memory store only. */
+async function measureWith(storeName: string, latest: LatestStore, history: HistoryStore, env: Record<string, string>, requestsTarget: number, p99Target?: number): Promise<Figure[]> {
   const running: RunningFunction = await serveFunction(getForecast, { name: 'get-forecast', services: apiServices(env, latest, history), log: createLogger({}, { level: 'silent' }) });
   const sample = await fetch(running.url + path);
   if (sample.status !== 200) throw new Error(`get-forecast answered ${sample.status}: ${await sample.text()}`);
@@ -93,8 +98,8 @@ async function measureWith(storeName: string, latest: LatestStore, history: Hist
     if (fn.failures + floor.failures > 0) throw new Error(`${fn.failures + floor.failures} requests failed under load`);
     const baselineName = `bare node:http, same ${body.byteLength} bytes`;
     return [
-      { name: `requests/s, ${storeName}`, unit: 'req/s', measured: fn.requestsPerSecond, baselineName, baseline: floor.requestsPerSecond, ...(targeted ? { target: { op: '≥', value: 0.8, on: 'ratio' } as const } : {}) },
-      { name: `p99 latency, ${storeName}`, unit: 'ms', measured: fn.p99Ms, baselineName, baseline: floor.p99Ms, ...(targeted ? { target: { op: '≤', value: 2, on: 'ratio' } as const } : {}) },
+      { name: `requests/s, ${storeName}`, unit: 'req/s', measured: fn.requestsPerSecond, baselineName, baseline: floor.requestsPerSecond, target: { op: '≥', value: requestsTarget, on: 'ratio' } },
+      { name: `p99 latency, ${storeName}`, unit: 'ms', measured: fn.p99Ms, baselineName, baseline: floor.p99Ms, ...(p99Target === undefined ? {} : { target: { op: '≤', value: p99Target, on: 'ratio' } as const }) },
       { name: `p50 latency, ${storeName}`, unit: 'ms', measured: fn.p50Ms, baselineName, baseline: floor.p50Ms },
     ];
   } finally {
@@ -120,13 +125,14 @@ export const apiBenchmark: Benchmark = {
     const history = new PostgresHistoryStore(db);
 
     try {
-      const figures = [...(await measureWith('memory store', memory, history, env, true)), ...(await measureWith('PGlite store', pgliteLatest, history, env, false))];
+      const figures = [...(await measureWith('memory store', memory, history, env, 0.8, 2)), ...(await measureWith('PGlite store', pgliteLatest, history, env, 0.5))];
       return {
         figures,
         notes: [
-          `GET ${path} with 5 locations stored; autocannon 8 in a second process, ${connections} connections, ${rounds} rounds of ${seconds} s per server, alternating, after a 1 s warm-up each; figures are the mean of the rounds`,
-          'memory store: the latest store is a Map, so the figure is the binding and the handler (routing, summaries, JSON, ETag, one log line formatted per request); the target applies to it',
-          'PGlite store: the same with the embedded Postgres `npm run dev` uses, in the same process (the cluster uses MongoDB in another pod instead)',
+          `GET ${path} with 5 locations stored; autocannon 9 in a second process, ${connections} connections, ${rounds} rounds of ${seconds} s per server, alternating, after a 1 s warm-up each; figures are the mean of the rounds`,
+          `get-forecast serves the list from its answer cache, built again every ${cacheSeconds} s (or at once on a write by this process): the store read, the summaries, the JSON and the ETag happen once per second, not per request`,
+          'memory store: the latest store is a Map, so the figure is the binding and the handler (routing, the cached bytes, a trace id, one log line formatted per request); targets: requests/s ratio ≥ 0.8, p99 ratio ≤ 2',
+          'PGlite store: the same with the embedded Postgres `npm run dev` uses, in the same process (the cluster uses MongoDB in another pod instead); target: requests/s ratio ≥ 0.5',
           'autocannon measures latency in whole milliseconds, so small p99s are coarse',
         ],
       };

@@ -80,12 +80,12 @@ export async function createRequestHandler(definition: AnyFunctionDefinition, op
     if (req.method === 'GET' && (path === '/health/readiness' || path === '/health/liveness')) {
       return send(res, { status: 200, body: { status: 'ok' } });
     }
-    const headers = lowercaseHeaders(req);
+    const headers = requestHeaders(req);
     let traceId = isTraceId(headers[`ce-${extensionNames.traceId}`]) ? (headers[`ce-${extensionNames.traceId}`] as string) : newTraceId();
     const fields: Record<string, unknown> = { method: req.method, path };
     let response: HttpResponse;
     try {
-      const body = await readBody(req, maxBody);
+      const body = hasBody(req) ? await readBody(req, maxBody) : new Uint8Array();
       if (definition.events && isCloudEventRequest(headers)) {
         if (req.method !== 'POST') throw new RejectedInputError('CloudEvents are accepted by POST only', 405);
         const event = decodeCloudEvent(headers, body);
@@ -144,10 +144,27 @@ function send(res: ServerResponse, response: HttpResponse): void {
   });
 }
 
-function lowercaseHeaders(req: IncomingMessage): Record<string, string | undefined> {
-  const out: Record<string, string | undefined> = {};
-  for (const [k, v] of Object.entries(req.headers)) out[k.toLowerCase()] = Array.isArray(v) ? v.join(', ') : v;
-  return out;
+/**
+ * The request's headers as one string each. Node already lowercases the names and joins a
+ * repeated header with ', ', except `set-cookie`, which it keeps as an array: only a request
+ * carrying that gets a copy.
+ */
+function requestHeaders(req: IncomingMessage): Readonly<Record<string, string | undefined>> {
+  const headers = req.headers;
+  for (const name in headers) {
+    if (Array.isArray(headers[name])) {
+      const out: Record<string, string | undefined> = {};
+      for (const [k, v] of Object.entries(headers)) out[k] = Array.isArray(v) ? v.join(', ') : v;
+      return out;
+    }
+  }
+  return headers as Readonly<Record<string, string | undefined>>;
+}
+
+/** HTTP/1.1 frames a request body only by Content-Length or Transfer-Encoding: without either there is none to read. */
+function hasBody(req: IncomingMessage): boolean {
+  const length = req.headers['content-length'];
+  return (length !== undefined && length !== '0') || req.headers['transfer-encoding'] !== undefined;
 }
 
 /**

@@ -10,12 +10,32 @@ export interface LatestStore {
   upsertIfNewer(forecast: Forecast): Promise<LatestWriteOutcome>;
   get(locationId: string): Promise<Forecast | null>;
   list(): Promise<Forecast[]>;
+  /**
+   * How many forecasts this process has created or replaced in the store's database so far, for
+   * a reader that caches what it read: a different count means its copy may be out of date.
+   * Only this process's writes are counted, so a cache must still expire on its own; a store
+   * whose writers always live elsewhere (MongoDB in the cluster) leaves it out.
+   */
+  writesSoFar?(): number;
 }
+
+// Counted per SQL client rather than per store object: the local runtime gives each function a
+// store of its own over the one embedded database, and the API's store must see parse-forecast's
+// writes.
+const writesBySqlClient = new WeakMap<SqlClient, { count: number }>();
 
 export class PostgresLatestStore implements LatestStore {
   readonly sql: SqlClient;
+  readonly #writes: { count: number };
   constructor(sql: SqlClient) {
     this.sql = sql;
+    let writes = writesBySqlClient.get(sql);
+    if (!writes) writesBySqlClient.set(sql, (writes = { count: 0 }));
+    this.#writes = writes;
+  }
+
+  writesSoFar(): number {
+    return this.#writes.count;
   }
 
   async upsertIfNewer(forecast: Forecast): Promise<LatestWriteOutcome> {
@@ -31,6 +51,7 @@ export class PostgresLatestStore implements LatestStore {
     );
     const row = rows[0];
     if (!row) return 'kept-newer';
+    this.#writes.count++;
     return row.inserted ? 'created' : 'replaced';
   }
 

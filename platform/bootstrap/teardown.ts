@@ -65,8 +65,10 @@ export async function teardown(api: ClusterApi, plan: Plan, inputs: BootstrapInp
   // operators must still be there to release them.
   const last = (o: KubeObject) => o.kind === 'Namespace' || (o.kind === 'ClusterRole' && o.aggregationRule !== undefined);
   const doomed = (objects: KubeObject[]) => objects.filter((o) => !keep.includes(o)).reverse();
-  const phases = [...byWave.map((wave) => doomed(wave).filter((o) => !last(o))).reverse(), doomed(byWave.flat()).filter(last).sort((a, b) => Number(a.kind === 'Namespace') - Number(b.kind === 'Namespace'))];
-  const deadline = Date.now() + (options.timeoutMs ?? 300_000);
+  const waveByWave = byWave.map((wave) => doomed(wave).filter((o) => !last(o))).reverse();
+  const namespacesLast = (a: KubeObject, b: KubeObject) => Number(a.kind === 'Namespace') - Number(b.kind === 'Namespace');
+  const phases = [...waveByWave, doomed(byWave.flat()).filter(last).sort(namespacesLast)];
+  const deadline = performance.now() + (options.timeoutMs ?? 300_000);
   const deleted: ObjectRef[] = [];
   for (const phase of phases.filter((p) => p.length > 0)) {
     const gone = await deletePhase(api, phase, options);
@@ -94,6 +96,7 @@ async function deletePhase(api: ClusterApi, objects: readonly KubeObject[], opti
   return deleted;
 }
 
+/** Waits until every deleted object is gone; `deadline` is on performance.now()'s scale, shared by every phase. */
 async function waitGone(api: ClusterApi, deleted: readonly ObjectRef[], deadline: number, options: TeardownOptions): Promise<void> {
   await waitUntil(
     `${deleted.length} deleted objects to be gone`,
@@ -108,7 +111,7 @@ async function waitGone(api: ClusterApi, deleted: readonly ObjectRef[], deadline
       }
       return { ready: left.length === 0, detail: left.length ? `${left.length} still there: ${left.slice(0, 5).join(', ')}` : 'all gone' };
     },
-    { timeoutMs: Math.max(deadline - Date.now(), 1000), intervalMs: options.pollMs ?? 2000, ...(options.onProgress ? { onProgress: options.onProgress } : {}) },
+    { timeoutMs: Math.max(deadline - performance.now(), 1000), intervalMs: options.pollMs ?? 2000, ...(options.onProgress ? { onProgress: options.onProgress } : {}) },
   );
 }
 

@@ -241,7 +241,7 @@ export function describeSource(source: ObjectSource): string {
     functions: 'the app’s functions that send no events',
     broker: 'the app’s Broker',
     'sink-bindings': 'the app’s SinkBindings',
-    'event-senders': 'the app’s functions that send events, its Triggers and PingSource',
+    'event-senders': 'the app’s functions that send events, Triggers and PingSource',
   };
   return parts[source.part];
 }
@@ -269,7 +269,7 @@ export function describeAction(action: StepAction): string {
         : w.for === 'workloads-ready' ? `workloads of ${describeSource(w.of)} ready`
         : w.for === 'endpoints-ready' ? `service ${w.namespace}/${w.service} has ready endpoints`
         : w.for === 'webhook-rules' ? `admission webhooks of ${describeSource(w.of)} have their rules`
-        : w.for === 'ready-condition' ? `${w.kinds.join(', ')} of ${describeSource(w.of)} Ready`
+        : w.for === 'ready-condition' ? (w.of.from === 'app' ? `${describeSource(w.of)} Ready` : `${w.kinds.join(', ')} of ${describeSource(w.of)} Ready`)
         : w.for === 'status-field' ? `${w.ref.kind} ${w.ref.name} status.${w.field} = ${w.value}`
         : `${w.ref.kind} ${w.ref.name} exists`;
       return `wait    ${what} (up to ${action.timeoutSeconds} s)`;

@@ -13,7 +13,7 @@ const bootstrap = (...args: string[]) =>
 describe('npm run bootstrap -- --dry-run', () => {
   it.each(['minikube', 'microk8s'])('prints the plan for %s without a cluster', async (target) => {
     const { stdout } = await bootstrap('--dry-run', '--target', target);
-    expect(stdout).toMatch(new RegExp(`^bootstrap plan for ${target}, default profile, namespace knative-forecast: 23 steps in 7 waves`));
+    expect(stdout).toMatch(new RegExp(`^bootstrap plan for ${target}, default profile, namespace knative-forecast: 23 steps in 8 waves`));
     expect(stdout).toContain(target === 'minikube' ? 'run     minikube addons enable registry' : 'run     microk8s enable registry');
     expect(stdout).toContain('apply   strimzi-cluster-operator-1.2.0.yaml');
   }, 60_000);

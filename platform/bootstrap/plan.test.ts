@@ -41,7 +41,8 @@ describe('bootstrap plan', () => {
     const second = waves(plan)[1]?.map((s) => s.id) ?? [];
     expect(second).toEqual(expect.arrayContaining(['addons', 'namespace', 'serving-crds', 'eventing-crds']));
     const third = waves(plan)[2]?.map((s) => s.id) ?? [];
-    expect(third).toEqual(expect.arrayContaining(['strimzi', 'mongodb-operator', 'postgres-operator', 'serving-core', 'eventing-core', 'minio', 'keycloak', 'images']));
+    expect(third).toEqual(expect.arrayContaining(['strimzi', 'mongodb-operator', 'postgres-operator', 'serving-core', 'eventing-core', 'minio', 'images']));
+    expect(waveOf(plan, 'keycloak')).toBeGreaterThan(waveOf(plan, 'postgres'));
     expect(waves(plan).length).toBeLessThan(plan.steps.length / 2);
   });
 

@@ -4,7 +4,7 @@
 // Nothing here talks to a cluster or renders an object: actions name their objects by source
 // (an upstream release file, a part of the platform, the app), resolved at run time.
 import { mongodbCluster } from '../components/mongodb.ts';
-import { postgresCluster, postgresCredentialsSecret } from '../components/postgres.ts';
+import { keycloakDatabase, postgresCluster, postgresCredentialsSecret } from '../components/postgres.ts';
 import type { ObjectRef } from './cluster-api.ts';
 
 export type Target = 'microk8s' | 'minikube';
@@ -185,11 +185,13 @@ export function buildPlan(options: PlanOptions): Plan {
         apply(platform('postgres')),
         wait({ for: 'status-field', ref: { apiVersion: 'acid.zalan.do/v1', kind: 'postgresql', namespace, name: postgresCluster.name }, field: 'PostgresClusterStatus', value: 'Running' }, 900),
         wait({ for: 'exists', ref: { apiVersion: 'v1', kind: 'Secret', namespace, name: postgresCredentialsSecret() } }, 300),
+        wait({ for: 'exists', ref: { apiVersion: 'v1', kind: 'Secret', namespace, name: postgresCredentialsSecret(keycloakDatabase.user) } }, 300),
       ],
     },
     { id: 'minio', title: 'MinIO', needs: base, actions: [apply(platform('minio')), workloads(platform('minio'))] },
     { id: 'buckets', title: 'Buckets, anonymous read of web, notifications to minio-events, a MinIO user per function', needs: ['minio'], actions: [{ kind: 'buckets' }] },
-    { id: 'keycloak', title: 'Keycloak (realm forecast)', needs: base, actions: [apply(platform('keycloak')), workloads(platform('keycloak'))] },
+    // Keycloak keeps its realms and sessions in its own database of the Postgres cluster.
+    { id: 'keycloak', title: 'Keycloak (realm forecast, on Postgres)', needs: [...base, 'postgres'], actions: [apply(platform('keycloak')), workloads(platform('keycloak'))] },
     { id: 'oauth2-proxy', title: 'oauth2-proxy', needs: ['keycloak'], actions: [apply(platform('oauth2-proxy')), workloads(platform('oauth2-proxy'))] },
     { id: 'images', title: 'Build and push the function images', needs: base, actions: [{ kind: 'images' }] },
     {

@@ -94,6 +94,46 @@ describe('platform components', () => {
     expect(postgresCredentialsSecret()).toBe('forecast.forecast-db.credentials.postgresql.acid.zalan.do');
   });
 
+  it('run Keycloak in production mode on a database of the Postgres cluster, with the operator’s credentials', () => {
+    const postgresql = renderPostgres(ctx()).find((o) => o.kind === 'postgresql') as unknown as { spec: { users: Record<string, string[]>; databases: Record<string, string> } };
+    expect(postgresql.spec.users.keycloak).toEqual([]);
+    expect(postgresql.spec.databases.keycloak).toBe('keycloak');
+    // The app's own user and database are still there.
+    expect(postgresql.spec.databases[app.databases.history.database]).toBe('forecast');
+
+    const deployment = renderKeycloak(ctx()).find((o) => o.kind === 'Deployment') as unknown as {
+      spec: { strategy?: { type: string }; template: { spec: { containers: { args: string[]; env: { name: string; value?: string; valueFrom?: object }[]; [probe: string]: unknown }[] } } };
+    };
+    const container = deployment.spec.template.spec.containers[0];
+    if (!container) throw new Error('no Keycloak container');
+    expect(container.args[0]).toBe('start');
+    expect(container.args).toEqual(
+      expect.arrayContaining([
+        '--import-realm',
+        '--db=postgres',
+        '--db-url=jdbc:postgresql://forecast-db.knative-forecast.svc:5432/keycloak?sslmode=require',
+        '--http-enabled=true',
+        '--http-port=8080',
+        '--hostname=http://forecast.192.168.49.2.sslip.io',
+        '--proxy-headers=xforwarded',
+        '--health-enabled=true',
+      ]),
+    );
+    const credentials = 'keycloak.forecast-db.credentials.postgresql.acid.zalan.do';
+    expect(postgresCredentialsSecret('keycloak')).toBe(credentials);
+    const env = Object.fromEntries(container.env.map((e) => [e.name, e.valueFrom ?? e.value]));
+    expect(env.KC_DB_USERNAME).toEqual({ secretKeyRef: { name: credentials, key: 'username' } });
+    expect(env.KC_DB_PASSWORD).toEqual({ secretKeyRef: { name: credentials, key: 'password' } });
+    // Production mode serves health on the management interface (port 9000) only.
+    expect([container.startupProbe, container.readinessProbe, container.livenessProbe]).toEqual([
+      expect.objectContaining({ httpGet: { path: '/health/started', port: 9000 } }),
+      expect.objectContaining({ httpGet: { path: '/health/ready', port: 9000 } }),
+      expect.objectContaining({ httpGet: { path: '/health/live', port: 9000 } }),
+    ]);
+    // One Keycloak at a time on its database and local cache.
+    expect(deployment.spec.strategy).toEqual({ type: 'Recreate' });
+  });
+
   it('keep the small profile small: no Kafka, less memory', () => {
     const full = requests(all(ctx('default')));
     const small = requests(all(ctx('small')));

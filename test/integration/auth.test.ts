@@ -1,5 +1,5 @@
-// The admin reload behind the real identity stack: Keycloak (dev mode, importing the realm
-// platform/keycloak-realm.ts renders) issues the tokens, oauth2-proxy (started with the
+// The admin reload behind the real identity stack: Keycloak (run as rendered, in production mode
+// on the same PostgreSQL, importing the realm platform/keycloak-realm.ts renders) issues the tokens, oauth2-proxy (started with the
 // arguments platform/oauth2-proxy.ts renders) guards reload-forecast, and reload-forecast
 // verifies every token again itself. The audit rows land in PostgreSQL over TLS.
 import { randomBytes } from 'node:crypto';
@@ -69,7 +69,7 @@ describe('admin reload through oauth2-proxy and Keycloak', () => {
     const options = { redirectUris: [`http://127.0.0.1:${proxyPort}/oauth2/callback`], adminPassword: passwords.admin, viewerPassword: passwords.viewer, clientSecret: client.secret, directAccessGrants: true };
     const realm = renderRealm(app, options);
     realm.clients.push(withoutAudience(realm, otherClient));
-    keycloak = await startKeycloak([realm, renderRealm({ ...app, auth: { ...app.auth, realm: otherRealm } }, options)]);
+    keycloak = await startKeycloak([realm, renderRealm({ ...app, auth: { ...app.auth, realm: otherRealm } }, options)], { postgres });
     stops.push(() => keycloak.stop());
 
     reload = await serveAppFunction('reload-forecast', { ...postgres.env, K_SINK: sink.url, OIDC_ISSUER: keycloak.issuer(app.auth.realm) });

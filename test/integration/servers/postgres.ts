@@ -29,6 +29,12 @@ export interface RunningPostgres {
   env: PostgresEnv;
   /** A pool with the app's credentials, connected the way cluster-services.ts connects. */
   pool(): pg.Pool;
+  /**
+   * A login role with a generated password and a database it owns, as the operator creates a
+   * user and a database listed in the `postgresql` manifest; answers what the operator's
+   * credentials Secret holds.
+   */
+  createOwner(user: string, database: string): Promise<{ username: string; password: string }>;
   stop(): Promise<void>;
 }
 
@@ -120,6 +126,17 @@ export async function startPostgres(): Promise<RunningPostgres> {
   return {
     env,
     pool: () => connect(env.PGUSER, env.PGPASSWORD, env.PGDATABASE),
+    async createOwner(user, database) {
+      const password = randomBytes(16).toString('hex');
+      const superuser = connect('postgres', superPassword, 'postgres');
+      try {
+        await superuser.query(`CREATE ROLE ${pg.escapeIdentifier(user)} LOGIN PASSWORD ${pg.escapeLiteral(password)}`);
+        await superuser.query(`CREATE DATABASE ${pg.escapeIdentifier(database)} OWNER ${pg.escapeIdentifier(user)}`);
+      } finally {
+        await superuser.end();
+      }
+      return { username: user, password };
+    },
     async stop() {
       await server.stop();
       await temp.remove();

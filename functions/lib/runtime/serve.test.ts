@@ -83,6 +83,12 @@ describe('serveFunction', () => {
     expect(await response.json()).toEqual({ status: 'ok' });
   });
 
+  it('takes a signed-in admin’s request headers of 40 KB (session cookie parts and the ID token), past Node’s default of 16 KB', async () => {
+    const cookie = Array.from({ length: 8 }, (_, i) => `_oauth2_proxy_${i}=${'x'.repeat(4000)}`).join('; ');
+    const response = await fetch(`${running.url}/api/forecasts`, { headers: { cookie, authorization: `Bearer ${'y'.repeat(8000)}` } });
+    expect(response.status).toBe(200);
+  });
+
   it('passes plain HTTP requests to the http handler with a fresh trace id', async () => {
     const response = await fetch(`${running.url}/api/forecasts?limit=2`, { method: 'POST', body: 'abc' });
     const body = (await response.json()) as { traceId: string };

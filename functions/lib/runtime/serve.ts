@@ -33,10 +33,18 @@ export interface RunningFunction {
 
 const defaultMaxBodyBytes = 256 * 1024;
 
+/**
+ * Request headers a function takes, in all. Behind the edge and oauth2-proxy an admin's request
+ * carries the session's cookie parts (the edge takes cookie lines of up to 32 KB) and the ID
+ * token oauth2-proxy adds, more than Node's default of 16 KB (which answers 431); Kourier's Envoy
+ * in front of the function takes 60 KiB.
+ */
+export const maxHeaderBytes = 64 * 1024;
+
 export async function serveFunction(definition: AnyFunctionDefinition, options: ServeOptions): Promise<RunningFunction> {
   const handle = await createRequestHandler(definition, options);
   let closing = false;
-  const server = createServer((req, res) => {
+  const server = createServer({ maxHeaderSize: maxHeaderBytes }, (req, res) => {
     // A request in flight when close() was called keeps its keep-alive connection open after
     // its response, holding the close for keepAliveTimeout (65 s): cut it once the response is out.
     res.once('finish', () => {

@@ -5,6 +5,7 @@
 // with a cookie store, so every answer nginx gives on the way is seen and checked.
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { maxHeaderBytes } from '../../functions/lib/runtime/serve.ts';
 import { app } from '../../platform/app.ts';
 import { renderRealm } from '../../platform/keycloak-realm.ts';
 import { startServer } from '../support/servers.ts';
@@ -46,9 +47,10 @@ describe('sign-in through the rendered edge', () => {
     });
     const keycloak = await startKeycloak([realm], { publicUrl });
     stops.push(() => keycloak.stop());
+    // Headers as a function takes them (serve.ts), so a long session reaches it as in the cluster.
     const reload = await startServer((req, res) => {
       res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ username: req.headers['x-forwarded-preferred-username'] }));
-    });
+    }, { maxHeaderSize: maxHeaderBytes });
     stops.push(() => reload.close());
     const proxy = await startOauth2Proxy({
       issuerUrl: keycloak.issuer(app.auth.realm),
@@ -100,14 +102,16 @@ describe('sign-in through the rendered edge', () => {
     expect(setCookies.filter((line) => /^_oauth2_proxy_\d+=/.test(line)).length).toBeGreaterThan(2);
     expect(setCookies.join('\r\n').length).toBeGreaterThan(8 * 1024);
     expect(browser.cookieHeader('/oauth2/').length).toBeGreaterThan(8 * 1024);
-    // oauth2-proxy answers userinfo itself, from the parts joined again. The admin route would
-    // also pass the cookies and the ID token on to the function, whose Node server takes 16 KB
-    // of request headers at most: that limit is the function's, not the edge's.
+    // oauth2-proxy answers userinfo itself, from the parts joined again.
     const userinfo = await browser.get('/oauth2/userinfo');
     expect(userinfo.status, `userinfo with the session's cookies; nginx said:\n${edge.tail(5)}`).toBe(200);
     const body = (await userinfo.json()) as { preferredUsername: string; groups: string[] };
     expect(body.preferredUsername).toBe('many-roles');
     expect(body.groups).toContain(`role:${app.auth.adminRole}`);
+    // The admin route passes the cookies and the ID token on to the function as well.
+    const whoami = await browser.get('/admin/whoami');
+    expect(whoami.status, `the admin route with the long session; nginx said:\n${edge.tail(5)}`).toBe(200);
+    expect(await whoami.json()).toEqual({ username: 'many-roles' });
   });
 });
 

@@ -8,8 +8,8 @@ export interface TestServer {
   close(): Promise<void>;
 }
 
-export async function startServer(handler: (req: IncomingMessage, res: ServerResponse, body: Buffer) => void | Promise<void>): Promise<TestServer> {
-  const server = createServer((req, res) => {
+export async function startServer(handler: (req: IncomingMessage, res: ServerResponse, body: Buffer) => void | Promise<void>, options: { maxHeaderSize?: number } = {}): Promise<TestServer> {
+  const server = createServer(options, (req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => void Promise.resolve(handler(req, res, Buffer.concat(chunks))).catch((error: unknown) => res.writeHead(500).end(String(error))));

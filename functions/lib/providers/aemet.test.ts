@@ -151,11 +151,16 @@ describe('one rule per small document', () => {
 
 describe('documents that are refused, naming the location and the reason', () => {
   const sample = new Uint8Array(readFileSync(join(fixturesDir, 'aemet-28079.xml')));
+  const truncated = sample.subarray(0, sample.byteLength - 40);
+  const truncatedLines = Buffer.from(truncated).toString('latin1').split('\n').length;
   const refusals: [string, () => Uint8Array, RegExp][] = [
     ['an empty document', () => new Uint8Array(0), /is empty/],
     ['a document over 1 MiB', () => new Uint8Array(maxDocumentBytes + 1).fill(0x20), /over the 1048576-byte limit/],
-    ['malformed XML', () => iso885915('<?xml version="1.0"?><root id="28079"><nombre>x</root>'), /malformed XML/],
-    ['a truncated document', () => sample.subarray(0, sample.byteLength - 40), /malformed XML/],
+    ['malformed XML', () => iso885915('<?xml version="1.0"?><root id="28079"><nombre>x</root>'), /malformed XML at line 1: <\/root> does not close <nombre>/],
+    // <nombre> is on the fifth line of the small document.
+    ['a misnested element, naming its line', () => iso885915(miniDocument({ nombre: 'Ma<b>drid' })), /malformed XML at line 5: <\/nombre> does not close <b> \(opened at line 5\)/],
+    ['an entity XML does not predefine', () => iso885915(miniDocument({ nombre: 'Alcal&aacute;' })), /malformed XML at line 5: &aacute; is not one of XML's predefined entities/],
+    ['a truncated document', () => truncated, new RegExp(`malformed XML at line ${truncatedLines}: the document ends inside`)],
     ['UTF-8 declared with ISO-8859-15 bytes', () => iso885915(miniDocument({ declaration: '<?xml version="1.0" encoding="UTF-8"?>', nombre: 'Alcalá' })), /not valid utf-8/],
     ['an unsupported encoding label', () => iso885915(miniDocument({ declaration: '<?xml version="1.0" encoding="x-unknown-9"?>' })), /unsupported encoding "x-unknown-9"/],
     [

@@ -2,30 +2,16 @@
 // seven days; the first two split into 00-24, 00-12, 12-24 and four 6-hour periods, the next
 // two into 00-24, 00-12, 12-24, the last three carry one value per element and no period.
 // Elements of periods already past are present but empty. Sky codes may end in "n" (night).
-import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { DocumentRejectedError } from '../errors.ts';
 import { ForecastSchema, type Day, type Forecast, type Period, type Sky } from '../forecast/model.ts';
 import { aemetSkyDescriptions } from '../forecast/sky.ts';
 import { localTimeToUtc } from '../forecast/time.ts';
 import { maxDocumentBytes, type ForecastProvider, type ParseContext } from './provider.ts';
 import { XmlDecodingError, decodeXml } from './xml-decoding.ts';
+import { XmlDtdError, XmlSyntaxError, attributeOf, childOf, readXmlDocument, type XmlElement } from './xml-document.ts';
 
 const aemetTimezone = 'Europe/Madrid';
 const defaultAttribution = 'Fuente: AEMET (Agencia Estatal de Meteorología)';
-
-// Elements that repeat: parsed as arrays even when a document has one of them.
-const repeated = new Set(['dia', 'prob_precipitacion', 'estado_cielo', 'viento', 'racha_max', 'dato']);
-
-const parser = new XMLParser({
-  ignoreAttributes: false,
-  attributeNamePrefix: '@',
-  parseTagValue: false,
-  parseAttributeValue: false,
-  trimValues: true,
-  isArray: (name) => repeated.has(name),
-});
-
-type XmlNode = Record<string, unknown>;
 
 export const aemet: ForecastProvider = {
   id: 'aemet',
@@ -51,35 +37,41 @@ export function parseAemetXml(bytes: Uint8Array, context: ParseContext): Forecas
     if (error instanceof XmlDecodingError) reject(error.message);
     throw error;
   }
-  // Forecasts never carry a DTD; refusing one rules out entity expansion and external entities.
-  if (/<!DOCTYPE|<!ENTITY/i.test(text)) reject('DTDs and entity declarations are not accepted');
-  const valid = XMLValidator.validate(text);
-  if (valid !== true) reject(`malformed XML at line ${valid.err.line}: ${valid.err.msg}`);
-
-  const root = (parser.parse(text) as XmlNode).root;
-  if (!isNode(root)) reject('the root element is not <root>');
-  const docRoot = root as XmlNode;
-  const docId = str(docRoot['@id']);
+  // One pass reads the tree and checks that the XML is well-formed. Forecasts never carry a
+  // DTD: the reader refuses one where it appears, which rules out entity expansion and
+  // external entities.
+  let docRoot: XmlElement;
+  try {
+    docRoot = readXmlDocument(text);
+  } catch (error) {
+    if (error instanceof XmlDtdError) reject('DTDs and entity declarations are not accepted');
+    if (error instanceof XmlSyntaxError) reject(`malformed XML at line ${error.line}: ${error.reason}`);
+    throw error;
+  }
+  if (docRoot.name !== 'root') reject('the root element is not <root>');
+  const docId = attribute(docRoot, 'id');
   if (docId !== null && docId !== id) reject(`it is the forecast of location ${docId}`);
-  const days = (docRoot.prediccion as XmlNode | undefined)?.dia;
-  if (!Array.isArray(days) || days.length === 0) reject('it has no <prediccion> with <dia> elements');
+  const prediction = childOf(docRoot, 'prediccion');
+  const days = prediction ? prediction.children.filter((c) => c.name === 'dia') : [];
+  if (days.length === 0) reject('it has no <prediccion> with <dia> elements');
 
-  const issuedText = str(docRoot.elaborado);
+  const issuedText = textOf(childOf(docRoot, 'elaborado'));
   const issued = issuedText === null ? null : localTimeToUtc(issuedText, aemetTimezone);
   if (issued === null) reject(`<elaborado> is "${issuedText ?? ''}", not a local date-time`);
+  const origin = childOf(docRoot, 'origen');
 
   const forecast = {
     location: {
       id,
-      name: str(docRoot.nombre) ?? context.location.name,
-      province: str(docRoot.provincia) ?? context.location.province,
+      name: textOf(childOf(docRoot, 'nombre')) ?? context.location.name,
+      province: textOf(childOf(docRoot, 'provincia')) ?? context.location.province,
     },
     provider: 'aemet' as const,
     issuedAt: (issued as Date).toISOString(),
     fetchedAt: context.fetchedAt.toISOString(),
     sample: context.sample,
-    attribution: str((docRoot.origen as XmlNode | undefined)?.copyright) ?? defaultAttribution,
-    days: (days as unknown[]).map((day) => parseDay(day, reject)),
+    attribution: textOf(origin && childOf(origin, 'copyright')) ?? defaultAttribution,
+    days: days.map((day) => parseDay(day, reject)),
   };
   const result = ForecastSchema.safeParse(forecast);
   if (!result.success) reject(`unexpected content: ${result.error.issues[0]?.message ?? 'invalid'}`);
@@ -87,13 +79,13 @@ export function parseAemetXml(bytes: Uint8Array, context: ParseContext): Forecas
 }
 
 type Reject = (reason: string) => never;
+type PeriodValues = Omit<Period, 'from' | 'to'>;
 
-function parseDay(node: unknown, reject: Reject): Day {
-  if (!isNode(node)) return reject('a <dia> element is empty');
-  const date = str(node['@fecha']);
+function parseDay(node: XmlElement, reject: Reject): Day {
+  if (node.attributes.length === 0 && node.children.length === 0 && node.text.trim() === '') return reject('a <dia> element is empty');
+  const date = attribute(node, 'fecha');
   if (date === null || !/^\d{4}-\d{2}-\d{2}$/.test(date)) return reject(`a <dia> has fecha "${date ?? ''}", not a date`);
-  const num = (value: unknown, what: string): number | null => {
-    const text = str(value);
+  const num = (text: string | null, what: string): number | null => {
     if (text === null) return null;
     const n = Number(text);
     if (!Number.isFinite(n)) reject(`day ${date}: ${what} is "${text}", not a number`);
@@ -101,9 +93,9 @@ function parseDay(node: unknown, reject: Reject): Day {
   };
 
   // Every per-period element, grouped by its "periodo" (absent = the whole day).
-  const byPeriod = new Map<string, Omit<Period, 'from' | 'to'>>();
-  const slot = (element: XmlNode) => {
-    const key = str(element['@periodo']) ?? '00-24';
+  const byPeriod = new Map<string, PeriodValues>();
+  const slot = (element: XmlElement) => {
+    const key = attribute(element, 'periodo') ?? '00-24';
     let entry = byPeriod.get(key);
     if (!entry) {
       entry = { precipitationProbability: null, sky: null, wind: null, gustKmh: null };
@@ -111,14 +103,37 @@ function parseDay(node: unknown, reject: Reject): Day {
     }
     return entry;
   };
-  for (const el of elements(node.prob_precipitacion)) slot(el).precipitationProbability = num(el['#text'], 'prob_precipitacion');
-  for (const el of elements(node.estado_cielo)) slot(el).sky = parseSky(el, date, reject);
-  for (const el of elements(node.viento)) {
-    const direction = str(el.direccion);
-    const speedKmh = num(el.velocidad, 'viento/velocidad');
-    slot(el).wind = direction === null && speedKmh === null ? null : { direction, speedKmh };
+  let temperature: XmlElement | undefined;
+  let humidity: XmlElement | undefined;
+  let uvMax: XmlElement | undefined;
+  for (const el of node.children) {
+    switch (el.name) {
+      case 'prob_precipitacion':
+        slot(el).precipitationProbability = num(textOf(el), 'prob_precipitacion');
+        break;
+      case 'estado_cielo':
+        slot(el).sky = parseSky(el, date, reject);
+        break;
+      case 'viento': {
+        const direction = textOf(childOf(el, 'direccion'));
+        const speedKmh = num(textOf(childOf(el, 'velocidad')), 'viento/velocidad');
+        slot(el).wind = direction === null && speedKmh === null ? null : { direction, speedKmh };
+        break;
+      }
+      case 'racha_max':
+        slot(el).gustKmh = num(textOf(el), 'racha_max');
+        break;
+      case 'temperatura':
+        temperature ??= el;
+        break;
+      case 'humedad_relativa':
+        humidity ??= el;
+        break;
+      case 'uv_max':
+        uvMax ??= el;
+        break;
+    }
   }
-  for (const el of elements(node.racha_max)) slot(el).gustKmh = num(el['#text'], 'racha_max');
 
   const periods: Period[] = [];
   for (const [key, values] of byPeriod) {
@@ -129,44 +144,35 @@ function parseDay(node: unknown, reject: Reject): Day {
   }
   periods.sort((a, b) => a.to - a.from - (b.to - b.from) || a.from - b.from);
 
-  const temperature = asNode(node.temperatura);
-  const humidity = asNode(node.humedad_relativa);
+  const leaf = (parent: XmlElement | undefined, name: string) => textOf(parent && childOf(parent, name));
   return {
     date,
-    temperature: { min: num(temperature.minima, 'temperatura/minima'), max: num(temperature.maxima, 'temperatura/maxima') },
-    humidity: { min: num(humidity.minima, 'humedad_relativa/minima'), max: num(humidity.maxima, 'humedad_relativa/maxima') },
-    uvMax: num(node.uv_max, 'uv_max'),
+    temperature: { min: num(leaf(temperature, 'minima'), 'temperatura/minima'), max: num(leaf(temperature, 'maxima'), 'temperatura/maxima') },
+    humidity: { min: num(leaf(humidity, 'minima'), 'humedad_relativa/minima'), max: num(leaf(humidity, 'maxima'), 'humedad_relativa/maxima') },
+    uvMax: num(textOf(uvMax), 'uv_max'),
     summary: byPeriod.get('00-24') ?? { precipitationProbability: null, sky: null, wind: null, gustKmh: null },
     periods,
   };
 }
 
-function parseSky(el: XmlNode, date: string, reject: Reject): Sky | null {
-  const value = str(el['#text']);
+function parseSky(el: XmlElement, date: string, reject: Reject): Sky | null {
+  const value = textOf(el);
   if (value === null) return null;
   const m = /^(\d{2})(n?)$/.exec(value);
   if (!m) return reject(`day ${date}: estado_cielo "${value}" is not a sky code`);
   const code = m[1] as string;
-  return { code, night: m[2] === 'n', description: str(el['@descripcion']) ?? aemetSkyDescriptions[code] ?? '' };
+  return { code, night: m[2] === 'n', description: attribute(el, 'descripcion') ?? aemetSkyDescriptions[code] ?? '' };
 }
 
-/** Trimmed text of a leaf (string or element with text); null when empty or absent. */
-function str(value: unknown): string | null {
-  if (typeof value === 'string') return value.trim() === '' ? null : value.trim();
-  if (isNode(value) && typeof value['#text'] === 'string') return str(value['#text']);
-  return null;
+/** Trimmed text directly inside an element; null when empty or absent. */
+function textOf(element: XmlElement | undefined): string | null {
+  if (element === undefined) return null;
+  const text = element.text.trim();
+  return text === '' ? null : text;
 }
 
-function isNode(value: unknown): value is XmlNode {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function asNode(value: unknown): XmlNode {
-  return isNode(value) ? value : {};
-}
-
-/** The element list of a repeated element, leaves wrapped so attributes and text read alike. */
-function elements(value: unknown): XmlNode[] {
-  if (!Array.isArray(value)) return [];
-  return value.map((v) => (isNode(v) ? v : { '#text': v }));
+/** Trimmed value of an attribute; null when empty or absent. */
+function attribute(element: XmlElement, name: string): string | null {
+  const value = attributeOf(element, name)?.trim();
+  return value === undefined || value === '' ? null : value;
 }

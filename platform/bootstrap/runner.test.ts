@@ -127,8 +127,8 @@ describe('applying', () => {
 
   it('a webhook that comes up during the retries: the step completes', async () => {
     server = await startScriptedApiServer({
+      // No GET answer: the object is new, so the apply that gets through creates it.
       [`PATCH ${deploymentPath}`]: [webhookRefusal, { body: withVersion(deployment, '8') }],
-      [`GET ${deploymentPath}`]: [{ body: withVersion(deployment, '7') }],
     });
     const summary = await runPlan({ plan: plan([applyStep]), api: clusterApi(server.kc, fastRetries), inputs: inputsWith({ 'web.yaml': [deployment] }), hooks: hooks() });
     expect(summary).toMatchObject({ changed: 1, unchanged: 0 });
@@ -139,6 +139,18 @@ describe('applying', () => {
     const error = await runPlan({ plan: plan([applyStep]), api: clusterApi(server.kc, fastRetries), inputs: inputsWith({ 'web.yaml': [deployment] }), hooks: hooks() }).catch((e: unknown) => e);
     expect((error as Error).message).toContain('spec.replicas: Invalid value: -1');
     expect(server.requests.filter((r) => r.method === 'PATCH').length).toBe(1);
+  });
+
+  it('counts what the apply changed, not what a controller wrote meanwhile (an HPA’s status every few seconds)', async () => {
+    const changedSpec = { ...deployment, spec: { ...(deployment.spec as object), replicas: 2 } };
+    server = await startScriptedApiServer({
+      [`GET ${deploymentPath}`]: [{ body: withVersion(deployment, '7', { observedGeneration: 1 }) }],
+      // Each run's dry run and apply: the first changes only the status, the second the spec.
+      [`PATCH ${deploymentPath}`]: [{ body: deployment }, { body: withVersion(deployment, '9', { observedGeneration: 1, replicas: 1 }) }, { body: changedSpec }, { body: withVersion(changedSpec, '10') }],
+    });
+    const run = () => runPlan({ plan: plan([applyStep]), api: clusterApi(server!.kc, fastRetries), inputs: inputsWith({ 'web.yaml': [deployment] }), hooks: hooks() });
+    expect(await run()).toMatchObject({ changed: 0, unchanged: 1 });
+    expect(await run()).toMatchObject({ changed: 1, unchanged: 0 });
   });
 
   it('re-applying an object the server leaves as it was counts as unchanged', async () => {

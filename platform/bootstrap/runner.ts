@@ -103,6 +103,13 @@ async function inPool<T, R>(items: readonly T[], size: number, work: (item: T) =
   return results;
 }
 
+/**
+ * An object as its appliers wrote it: without its status and the metadata every write renews.
+ * A controller writing the status between the read and the apply (an HPA's, every few seconds)
+ * changes the resourceVersion but nothing the bootstrap applied.
+ */
+const contentOf = (o: KubeObject): string => JSON.stringify({ ...o, status: undefined, metadata: { ...o.metadata, resourceVersion: undefined, managedFields: undefined } });
+
 /** Dry run, then apply; returns what the API server changed. */
 export async function applyObjects(api: ClusterApi, raw: readonly KubeObject[]): Promise<{ changed: string[]; unchanged: number }> {
   const objects = raw.map(normalizeForApply);
@@ -116,7 +123,7 @@ export async function applyObjects(api: ClusterApi, raw: readonly KubeObject[]):
     const flags = await inPool(batch, 8, async (o) => {
       const before = await api.read(refOf(o));
       const after = await api.apply(o);
-      return before?.metadata.resourceVersion !== after.metadata.resourceVersion;
+      return before === undefined || contentOf(before) !== contentOf(after);
     });
     changed.push(...batch.filter((_, i) => flags[i]).map((o) => describeRef(refOf(o))));
   };

@@ -7,7 +7,7 @@
 // enforces the per-admin rate limit (429 with Retry-After). download-forecast's reply event
 // (`forecast.download.completed`) comes back here through a trigger and closes the audit row.
 import { randomUUID } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { TokenVerifier } from '../lib/auth/token-verifier.ts';
 import { RejectedInputError, errorMessage } from '../lib/errors.ts';
 import { CloudEvent } from '../lib/events/cloudevents-http.ts';

@@ -1,6 +1,8 @@
 // One function as one file: esbuild bundles the function's definition with the container entry
-// point (functions/lib/runtime/main.ts `runFunction`, services from the environment) into an
-// ES module for Node 24. Nothing is installed in the image besides this file.
+// point (functions/lib/runtime/main.ts `runFunction`) and the factories of the services the
+// function declares in `uses` (functions/lib/runtime/cluster/<service>.ts, and only those: a
+// function that stores nothing carries no database client) into an ES module for Node 24.
+// Nothing is installed in the image besides this file.
 //
 // What the dependencies need at run time, checked when this was written (esbuild 0.28.2):
 //   - No dependency is native or reads its own files at run time in the cluster path; PGlite
@@ -14,6 +16,7 @@
 import { builtinModules } from 'node:module';
 import { relative } from 'node:path';
 import { build, type Metafile } from 'esbuild';
+import type { ServiceName } from '../../functions/lib/runtime/services.ts';
 
 /** Modules left out on purpose, with why; a bundle may leave these (and Node's built-ins) unresolved. */
 export const optionalModules: Readonly<Record<string, string>> = {
@@ -33,6 +36,8 @@ export interface FunctionEntry {
   name: string;
   /** The function's handler module, as in the app definition (`functions/<name>/index.ts`). */
   handler: string;
+  /** The services the function declares, as in the app definition; the image wires only these. */
+  uses: readonly ServiceName[];
 }
 
 export interface FunctionBundle {
@@ -53,7 +58,7 @@ const entryNamespace = 'function-entry';
  * gives, so which functions are built together never changes a digest.
  */
 export async function bundleFunctions(root: string, entries: readonly FunctionEntry[]): Promise<FunctionBundle[]> {
-  const handlers = new Map(entries.map((e) => [e.name, e.handler]));
+  const byName = new Map(entries.map((e) => [e.name, e]));
   const result = await build({
     entryPoints: entries.map((e) => ({ in: `${entryNamespace}:${e.name}`, out: e.name })),
     plugins: [
@@ -62,15 +67,7 @@ export async function bundleFunctions(root: string, entries: readonly FunctionEn
         name: 'function-entries',
         setup(on) {
           on.onResolve({ filter: new RegExp(`^${entryNamespace}:`) }, (args) => ({ path: args.path.slice(entryNamespace.length + 1), namespace: entryNamespace }));
-          on.onLoad({ filter: /.*/, namespace: entryNamespace }, (args) => ({
-            contents: [
-              `import definition from './${handlers.get(args.path) ?? ''}';`,
-              `import { runFunction } from './functions/lib/runtime/main.ts';`,
-              `await runFunction(${JSON.stringify(args.path)}, definition);`,
-            ].join('\n'),
-            resolveDir: root,
-            loader: 'ts',
-          }));
+          on.onLoad({ filter: /.*/, namespace: entryNamespace }, (args) => ({ contents: containerEntry(byName.get(args.path)), resolveDir: root, loader: 'ts' }));
         },
       },
     ],
@@ -116,6 +113,25 @@ export async function bundleFunctions(root: string, entries: readonly FunctionEn
     }
     return { name: entry.name, code: Buffer.from(output.contents), inputs, optional };
   });
+}
+
+/** The container entry of one function: its definition, served with the services it declares. */
+function containerEntry(entry: FunctionEntry | undefined): string {
+  if (!entry) throw new Error('no function entry to bundle');
+  const uses = [...new Set(entry.uses)].sort();
+  const bad = uses.find((service) => !/^[a-z][A-Za-z]*$/.test(service));
+  if (bad !== undefined) throw new Error(`function "${entry.name}" uses ${JSON.stringify(bad)}, which is not a service name`);
+  return [
+    `import definition from './${entry.handler}';`,
+    `import { runFunction } from './functions/lib/runtime/main.ts';`,
+    ...uses.map((service) => `import { ${service} } from './${serviceFactoryModule(service)}';`),
+    `await runFunction(${JSON.stringify(entry.name)}, definition, { ${uses.join(', ')} });`,
+  ].join('\n');
+}
+
+/** Where a service's cluster factory lives: `eventSink` in functions/lib/runtime/cluster/event-sink.ts. */
+export function serviceFactoryModule(service: ServiceName): string {
+  return `functions/lib/runtime/cluster/${service.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}.ts`;
 }
 
 /** One function's bundle (see bundleFunctions). */

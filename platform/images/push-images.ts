@@ -5,6 +5,7 @@
 // function's repository by cross-repository mount, never by upload.
 // Progress is reported as typed events; printing them is the CLI's job.
 import { join } from 'node:path';
+import type { ServiceName } from '../../functions/lib/runtime/services.ts';
 import { versions } from '../versions.ts';
 import { prepareBase } from './base-image.ts';
 import { bundleFunctions } from './function-bundle.ts';
@@ -24,8 +25,8 @@ export type ImagesEvent =
 export interface PushImagesOptions<Name extends string> {
   /** The registry the cluster pulls from, `host:port` (microk8s `localhost:32000`). */
   registry: string;
-  /** The functions to build, as in the app definition (only `handler` is read). */
-  functions: Readonly<Record<Name, { handler: string }>>;
+  /** The functions to build, as in the app definition (`handler` and `uses` are read). */
+  functions: Readonly<Record<Name, { handler: string; uses: readonly ServiceName[] }>>;
   /** Repository prefix: images are `<registry>/<appName>/<function>`. @default 'knative-forecast' */
   appName?: string;
   /** Plain HTTP to the registry. @default true for localhost and 127.0.0.0/8, false otherwise */
@@ -83,7 +84,7 @@ export async function pushFunctionImages<Name extends string>(options: PushImage
   // Bundling does not need the registry: start it while the base is being prepared.
   const bundling = bundleFunctions(
     root,
-    names.map((name) => ({ name, handler: options.functions[name].handler })),
+    names.map((name) => ({ name, handler: options.functions[name].handler, uses: options.functions[name].uses })),
   );
   bundling.catch(() => {}); // awaited below; a failure must not surface twice
   const [resolved, sourceUrl] = await Promise.all([

@@ -4,7 +4,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { RejectedInputError } from '../errors.ts';
-import { CloudEvent, decodeCloudEvent, DeliveryError, encodeCloudEvent, isCloudEventRequest, postCloudEvent } from './cloudevents-http.ts';
+import { CloudEvent, decodeCloudEvent, DeliveryError, encodeCloudEvent, isCloudEventRequest, postCloudEvent, sendCloudEvent } from './cloudevents-http.ts';
 
 const bytes = (text: string) => new Uint8Array(Buffer.from(text, 'utf8'));
 const binaryHeaders = {
@@ -89,7 +89,13 @@ describe('decodeCloudEvent', () => {
   });
 });
 
-describe('postCloudEvent', () => {
+// postCloudEvent (fetch) and sendCloudEvent (node:http, the functions' event sink) deliver alike.
+const senders = {
+  postCloudEvent: async (url: string, event: CloudEvent<unknown>, timeoutMs?: number) => (await postCloudEvent(url, event, timeoutMs)).status,
+  sendCloudEvent,
+};
+
+describe.each(Object.entries(senders))('%s', (_name, deliver) => {
   let server: Server | undefined;
   afterEach(async () => {
     const s = server;
@@ -119,8 +125,7 @@ describe('postCloudEvent', () => {
       seen.push({ headers: req.headers, body });
       res.writeHead(202).end();
     });
-    const response = await postCloudEvent(url, event);
-    expect(response.status).toBe(202);
+    expect(await deliver(url, event)).toBe(202);
     expect(seen).toHaveLength(1);
     expect(seen[0]?.headers['ce-id']).toBe('p1');
     expect(seen[0]?.headers['ce-type']).toBe('forecast.reload.requested');
@@ -129,7 +134,7 @@ describe('postCloudEvent', () => {
 
   it('throws a DeliveryError with the status when the receiver answers 500', async () => {
     const url = await listen((_req, res) => res.writeHead(500, { 'content-type': 'text/plain' }).end('database down'));
-    const error = await postCloudEvent(url, event).catch((e: unknown) => e);
+    const error = await deliver(url, event).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(DeliveryError);
     expect((error as DeliveryError).status).toBe(500);
     expect((error as Error).message).toContain('answered 500: database down');
@@ -137,7 +142,7 @@ describe('postCloudEvent', () => {
 
   it('throws a DeliveryError without a status when the receiver never answers', async () => {
     const url = await listen(() => undefined);
-    const error = await postCloudEvent(url, event, 200).catch((e: unknown) => e);
+    const error = await deliver(url, event, 200).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(DeliveryError);
     expect((error as DeliveryError).status).toBeNull();
     expect((error as Error).message).toContain('could not deliver forecast.reload.requested p1');
@@ -147,7 +152,7 @@ describe('postCloudEvent', () => {
     const url = await listen((_req, res) => res.end());
     await new Promise<void>((resolve) => server?.close(() => resolve()));
     server = undefined;
-    const error = await postCloudEvent(url, event).catch((e: unknown) => e);
+    const error = await deliver(url, event).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(DeliveryError);
     expect((error as DeliveryError).status).toBeNull();
   });

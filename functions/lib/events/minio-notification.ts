@@ -1,7 +1,7 @@
 // MinIO's bucket notification (webhook target) and its conversion to CloudEvents. MinIO sends
 // `{EventName, Key, Records}`; in each record `s3.object.key` is URL-escaped with '+' for
 // spaces, and the writer's `x-amz-meta-*` headers arrive in `s3.object.userMetadata`.
-import { z } from 'zod';
+import * as z from 'zod';
 import { CloudEvent } from './cloudevents-http.ts';
 import { bucketSource, eventTypes, extensionNames } from './types.ts';
 

@@ -1,6 +1,6 @@
 // The configured locations reach functions as JSON in FORECAST_LOCATIONS (rendered from the
 // app definition). Parsed strictly: a bad setting stops the function at start, not mid-run.
-import { z } from 'zod';
+import * as z from 'zod';
 import { LocationSchema, type Location } from './model.ts';
 
 export function parseLocationsSetting(json: string | undefined): Location[] {

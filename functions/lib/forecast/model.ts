@@ -1,6 +1,6 @@
 // The normalized forecast: what every provider's document becomes and what the stores and the
 // API hold. Providers map into it; nothing downstream ever sees a provider's own format.
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** Providers this app can read. A location names the one that serves it. */
 export const providerIds = ['aemet', 'open-meteo'] as const;

@@ -1,7 +1,7 @@
 // Open-Meteo's forecast API (no key, CC BY 4.0): daily variables for a latitude/longitude in
 // the location's timezone. It publishes no issue time, so a document counts as issued at the
 // hour it was fetched: fetching twice within an hour stores it once.
-import { z } from 'zod';
+import * as z from 'zod';
 import { DocumentRejectedError } from '../errors.ts';
 import { ForecastSchema, type Day, type Forecast } from '../forecast/model.ts';
 import { aemetSkyDescriptions, skyCodeFromWmo } from '../forecast/sky.ts';

@@ -1,14 +1,17 @@
 // A function's process in its container: serve one function definition on $PORT (Knative sets
 // it, default 8080) with services from the environment, and stop cleanly on SIGTERM so Knative
-// can scale to zero without cutting requests short.
+// can scale to zero without cutting requests short. The entry esbuild generates for the image
+// (platform/images/function-bundle.ts) passes the factories of the services the function
+// declares, and no others: this module must not import any of them itself.
+import { systemClock } from './clock.ts';
+import { wireClusterServices, type ClusterServiceFactories } from './cluster/backing.ts';
 import type { AnyFunctionDefinition } from './function-definition.ts';
-import { clusterServices } from './cluster-services.ts';
 import { createLogger } from './log.ts';
 import { serveFunction } from './serve.ts';
 
-export async function runFunction(name: string, definition: AnyFunctionDefinition): Promise<void> {
+export async function runFunction(name: string, definition: AnyFunctionDefinition, factories: ClusterServiceFactories): Promise<void> {
   const log = createLogger({ function: name });
-  const services = clusterServices(process.env, log);
+  const services = wireClusterServices(process.env, log, systemClock, factories);
   const running = await serveFunction(definition, { name, services, log, port: Number(process.env.PORT ?? 8080), host: '0.0.0.0' });
   log.info('ready', { url: running.url });
   process.once('SIGTERM', () => {

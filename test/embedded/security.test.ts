@@ -1,8 +1,9 @@
 // The security review, as checks: the embedded runtime driven through its sign-in, reload and
-// webhook paths with known secrets never writes one to a log line; the only anonymous-readable
-// bucket is `web`, and the edge serves nothing of another bucket whatever the path; the
-// rendered manifests run every container non-root (read-only root filesystem where the
-// component allows it), grant no Kubernetes API access, and set oauth2-proxy's cookie secure.
+// webhook paths with known secrets never writes one to a log line; the app definition declares
+// `web` the only anonymous-readable bucket, and the edge serves nothing of another bucket
+// whatever the path; the rendered manifests run every container non-root (read-only root
+// filesystem where the component allows it), grant no Kubernetes API access, and set
+// oauth2-proxy's cookie secure.
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -68,7 +69,9 @@ describe('secrets never reach a log line', () => {
 });
 
 describe('anonymous reads', () => {
-  it('are allowed on the web bucket only', () => {
+  // What MinIO then allows anonymously, with the policies the bootstrap sets, is tried on a real
+  // server: test/integration/minio-function-users.test.ts, *anonymous requests to the buckets …*.
+  it('are declared for the web bucket only, the edge’s one bucket route', () => {
     const anonymous = Object.entries(app.buckets).filter(([, b]) => b.anonymousRead).map(([name]) => name);
     expect(anonymous).toEqual(['web']);
     // Every bucket route of the edge serves `web`.

@@ -4,6 +4,7 @@
 // restricted to what its app-definition entry declares.
 import { join } from 'node:path';
 import type { AnyFunctionDefinition } from '../../functions/lib/runtime/function-definition.ts';
+import type { Clock } from '../../functions/lib/runtime/clock.ts';
 import { clusterServices, type ClusterServices } from '../../functions/lib/runtime/cluster-services.ts';
 import { createLogger, type Logger, type LogLevel } from '../../functions/lib/runtime/log.ts';
 import { serveFunction, type RunningFunction } from '../../functions/lib/runtime/serve.ts';
@@ -18,12 +19,21 @@ export interface ServedFunction extends RunningFunction {
   services: ClusterServices;
 }
 
-export async function serveAppFunction(name: FunctionName, env: Record<string, string>, options: { port?: number; log?: Logger } = {}): Promise<ServedFunction> {
+export interface ServeAppFunctionOptions {
+  /** @default a free port */
+  port?: number;
+  /** @default errors only, at LOG_LEVEL */
+  log?: Logger;
+  /** What the function takes as the current time. @default the system clock, as in its container */
+  now?: Clock;
+}
+
+export async function serveAppFunction(name: FunctionName, env: Record<string, string>, options: ServeAppFunctionOptions = {}): Promise<ServedFunction> {
   const module = (await import(join(repoRoot, app.functions[name].handler))) as { default: AnyFunctionDefinition };
   const fullEnv = { ...functionEnvironment(app, name), ...env };
   // Refused requests are what these suites provoke: their warnings would bury real errors.
   const log = (options.log ?? createLogger({}, { level: (process.env.LOG_LEVEL as LogLevel | undefined) ?? 'error' })).child({ function: name });
-  const services = clusterServices(fullEnv, log);
+  const services = clusterServices(fullEnv, log, options.now);
   try {
     const running = await serveFunction(module.default, {
       name,

@@ -1,13 +1,15 @@
-// Each function's own MinIO user, on the real server: the bootstrap's buckets step creates the
-// users, and a function, with the credentials its rendered Service reads from its Secret, can do
-// on its buckets exactly what the app definition declares and nothing else, no admin call either.
-// A re-run changes nothing for the functions, and takes away access the definition drops.
+// The bootstrap's buckets step on the real server. Each function's own MinIO user: the step
+// creates the users, and a function, with the credentials its rendered Service reads from its
+// Secret, can do on its buckets exactly what the app definition declares and nothing else, no
+// admin call either. A re-run changes nothing for the functions, and takes away access the
+// definition drops. And anyone, with no credentials at all, reads objects of `web` and nothing
+// else: the bucket policies the step sets, tried with unsigned requests on every bucket.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { app, type App, type FunctionName } from '../../platform/app.ts';
 import { generateSecrets, type PlatformContext } from '../../platform/components/context.ts';
 import { renderMinio } from '../../platform/components/minio.ts';
 import { minioAdmin } from '../../platform/bootstrap/minio-admin.ts';
-import { prepareBuckets, prepareFunctionUsers } from '../../platform/bootstrap/minio-setup.ts';
+import { anonymousReadPolicy, prepareBuckets, prepareFunctionUsers } from '../../platform/bootstrap/minio-setup.ts';
 import { defaultBacking, renderApp, taggedImages } from '../../platform/render/app-resources.ts';
 import type { KubeObject } from '../../platform/render/kube-object.ts';
 import { clusterServices } from '../../functions/lib/runtime/cluster-services.ts';
@@ -157,6 +159,56 @@ describe('function users in MinIO', () => {
       expect((await parse.objects.get('forecasts', 'aemet/28079/users-3.xml'))?.contentType).toBe('application/xml');
     } finally {
       await parse.close();
+    }
+  });
+});
+
+describe('anonymous requests to the buckets the bootstrap prepared', () => {
+  const probeKey = 'probe/anonymous.txt';
+  const buckets = Object.keys(app.buckets);
+
+  beforeAll(async () => {
+    const server = await minio.get();
+    await prepareBuckets(rootOf(server), app);
+    for (const bucket of buckets) await server.client.putObject(bucket, probeKey, Buffer.from(`in ${bucket}`), undefined, { 'Content-Type': 'text/plain' });
+  });
+
+  /** Unsigned: no Authorization header, no presigned query, as a browser or a stranger sends it. */
+  const anonymous = async (method: string, path: string, body?: string) => {
+    const response = await fetch(`${(await minio.get()).endpoint}${path}`, { method, body, redirect: 'manual' });
+    return { status: response.status, body: method === 'HEAD' ? '' : await response.text() };
+  };
+
+  it('reads objects of web (GET and HEAD) and nothing else: no listing, no write, no delete, no policy, no other bucket', async () => {
+    const requests = (bucket: string): [string, string, string, string?][] => [
+      [`GET object`, 'GET', `/${bucket}/${probeKey}`],
+      [`HEAD object`, 'HEAD', `/${bucket}/${probeKey}`],
+      [`list (v2)`, 'GET', `/${bucket}?list-type=2`],
+      [`list (v1)`, 'GET', `/${bucket}/`],
+      [`list uploads`, 'GET', `/${bucket}?uploads`],
+      [`PUT object`, 'PUT', `/${bucket}/probe/written-anonymously.txt`, 'defaced'],
+      [`DELETE object`, 'DELETE', `/${bucket}/${probeKey}`],
+      [`GET policy`, 'GET', `/${bucket}?policy`],
+      [`PUT policy`, 'PUT', `/${bucket}?policy`, anonymousReadPolicy(bucket).replace('s3:GetObject', 's3:*')],
+    ];
+    const allowed: string[] = [];
+    for (const bucket of buckets) {
+      for (const [what, method, path, body] of requests(bucket)) {
+        const { status, body: answer } = await anonymous(method, path, body);
+        if (status < 300) allowed.push(`${bucket}: ${what}`);
+        // Refused as S3 refuses: 403 AccessDenied (a HEAD has no body to say so).
+        else expect({ request: `${bucket}: ${what}`, status, denied: method === 'HEAD' || answer.includes('<Code>AccessDenied</Code>') }).toEqual({ request: `${bucket}: ${what}`, status: 403, denied: true });
+      }
+    }
+    expect((await anonymous('GET', '/')).status, 'listing the buckets').toBe(403);
+    expect(allowed).toEqual(['web: GET object', 'web: HEAD object']);
+    expect((await anonymous('GET', `/web/${probeKey}`)).body).toBe('in web');
+
+    // What the refusals would have changed is as it was.
+    const server = await minio.get();
+    for (const bucket of buckets) {
+      expect(await server.client.listObjectsV2(bucket, 'probe/', true).toArray().then((objects) => objects.map((o) => o.name)), bucket).toEqual([probeKey]);
+      expect(await server.client.getBucketPolicy(bucket).catch((error: { code?: string }) => error.code), bucket).toBe(bucket === 'web' ? anonymousReadPolicy('web') : 'NoSuchBucketPolicy');
     }
   });
 });

@@ -4,16 +4,18 @@
 // and the forecast is stored once the server is back; past the retry budget → a dead letter
 // with the reason, which `npm run replay-dead-letters` stores; MinIO down under
 // download-forecast → the run fails naming the locations, is redelivered, and every object is
-// stored whole once MinIO is back.
+// stored whole once MinIO is back; MinIO down under dead-letters → it answers 503, so the broker
+// sends the event again, and keeps nothing; once MinIO is back the next delivery is stored.
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { MongoClient, type Collection } from 'mongodb';
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CloudEvent, postCloudEvent } from '../../functions/lib/events/cloudevents-http.ts';
+import { deadLetterBucket, type BucketDeadLetter } from '../../functions/dead-letters/index.ts';
+import { CloudEvent, encodeCloudEvent, postCloudEvent } from '../../functions/lib/events/cloudevents-http.ts';
 import { objectCreatedEvents, encodeS3Key } from '../../functions/lib/events/minio-notification.ts';
-import { eventTypes } from '../../functions/lib/events/types.ts';
+import { bucketSource, eventTypes } from '../../functions/lib/events/types.ts';
 import type { Location } from '../../functions/lib/forecast/model.ts';
 import { providers } from '../../functions/lib/providers/index.ts';
 import { createLogger } from '../../functions/lib/runtime/log.ts';
@@ -36,6 +38,7 @@ const execute = promisify(execFile);
 const repo = join(import.meta.dirname, '..', '..');
 const locations = app.schedule.locations;
 const madrid = locations.find((l) => l.id === '28079') as Location;
+const deadLetterTime = new Date('2026-12-04T23:30:05.250Z');
 
 interface LogLine {
   msg: string;
@@ -139,6 +142,11 @@ describe('faults of the real servers, with nothing lost', () => {
       functions.set(name, fn);
       stops.push(() => fn.close());
     }
+    await minio.client.makeBucket(deadLetterBucket, 'us-east-1');
+    // The dead letters' keys are dated by the function's clock: a fixed one names them in advance.
+    const deadLetters = await serveAppFunction('dead-letters', stores, { log, now: () => deadLetterTime });
+    functions.set('dead-letters', deadLetters);
+    stops.push(() => deadLetters.close());
     history = postgres.pool();
     history.on('error', () => {}); // its idle connections die with the server in these tests
     stops.push(() => history.end());
@@ -234,4 +242,45 @@ describe('faults of the real servers, with nothing lost', () => {
       expect(providers.aemet.parse(new Uint8Array(stored), { location, fetchedAt: new Date(), sample: false }).days).toHaveLength(7);
     }
   }, 180_000);
+  it('MinIO down under dead-letters: 503 so the broker sends it again, nothing kept; stored whole by the delivery after MinIO is back', async () => {
+    const sink = functions.get('dead-letters')?.url ?? '';
+    const event = new CloudEvent({
+      id: 'dead-letter-minio-down',
+      source: bucketSource('forecasts'),
+      type: eventTypes.objectCreated,
+      subject: 'aemet/28079/20261204T230000Z.xml',
+      datacontenttype: 'application/json',
+      data: { bucket: 'forecasts', key: 'aemet/28079/20261204T230000Z.xml', size: 11000 },
+      knativeerrorcode: '503',
+      knativeerrordata: Buffer.from('{"error":"the history store is unavailable"}').toString('base64'),
+      knativeerrordest: 'http://parse-forecast.knative-forecast.svc.cluster.local',
+    });
+    // As Knative's dispatcher sends it (binary mode), keeping the answer whatever its status.
+    const deliver = () => {
+      const { headers, body } = encodeCloudEvent(event);
+      return fetch(sink, { method: 'POST', headers, body });
+    };
+    const key = '2026-12-04/233005.250Z-dead-letter-minio-down.json';
+
+    const bringBack = await takeDown('minio', () => httpOk(`${minio.endpoint}/minio/health/ready`));
+    const down = await deliver();
+    // 503 is what Knative redelivers on (with the trigger's backoff) and what our broker does too.
+    expect(down.status).toBe(503);
+    expect(((await down.json()) as { error: string }).error).toMatch(/^the dead-letter bucket is unavailable: .*ECONNREFUSED/);
+
+    await bringBack();
+    // Nothing half-written: no object, and no multipart upload left open in the bucket.
+    expect(await minio.client.listObjectsV2(deadLetterBucket, '', true).toArray()).toEqual([]);
+    expect(await minio.client.listIncompleteUploads(deadLetterBucket, '', true).toArray()).toEqual([]);
+
+    const stored = await deliver();
+    expect(stored.status).toBe(201);
+    expect(await stored.json()).toEqual({ bucket: deadLetterBucket, key });
+    expect((await minio.client.listObjectsV2(deadLetterBucket, '', true).toArray()).map((o) => o.name)).toEqual([key]);
+    const chunks: Buffer[] = [];
+    for await (const chunk of await minio.client.getObject(deadLetterBucket, key)) chunks.push(chunk as Buffer);
+    const letter = JSON.parse(Buffer.concat(chunks).toString('utf8')) as BucketDeadLetter;
+    expect(letter).toMatchObject({ status: 503, reason: '{"error":"the history store is unavailable"}', destination: 'http://parse-forecast.knative-forecast.svc.cluster.local', receivedAt: deadLetterTime.toISOString() });
+    expect(letter.event).toEqual(event.toJSON());
+  });
 });

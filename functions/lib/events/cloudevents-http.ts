@@ -73,6 +73,13 @@ export class DeliveryError extends Error {
   }
 }
 
+/** The event never got an answer (refused connection, timeout, not an http(s) URL). */
+const undelivered = (event: CloudEvent<unknown>, url: string, reason: string) => new DeliveryError(`could not deliver ${event.type} ${event.id} to ${url}: ${reason}`, null);
+
+/** The sink answered, with something else than a 2xx; `text` is the start of its answer. */
+const refused = (event: CloudEvent<unknown>, url: string, status: number, text: string) =>
+  new DeliveryError(`delivering ${event.type} ${event.id} to ${url} answered ${status}: ${text.slice(0, 500)}`, status);
+
 /** POST one event and require a 2xx within `timeoutMs`; returns the response for reply handling. */
 export async function postCloudEvent(url: string, event: CloudEvent<unknown>, timeoutMs = 10_000): Promise<Response> {
   const { headers, body } = encodeCloudEvent(event);
@@ -80,12 +87,9 @@ export async function postCloudEvent(url: string, event: CloudEvent<unknown>, ti
   try {
     response = await fetch(url, { method: 'POST', headers, body, signal: AbortSignal.timeout(timeoutMs) });
   } catch (error) {
-    throw new DeliveryError(`could not deliver ${event.type} ${event.id} to ${url}: ${error instanceof Error ? error.message : String(error)}`, null);
+    throw undelivered(event, url, error instanceof Error ? error.message : String(error));
   }
-  if (!response.ok) {
-    const text = (await response.text().catch(() => '')).slice(0, 500);
-    throw new DeliveryError(`delivering ${event.type} ${event.id} to ${url} answered ${response.status}: ${text}`, response.status);
-  }
+  if (!response.ok) throw refused(event, url, response.status, await response.text().catch(() => ''));
   return response;
 }
 
@@ -97,7 +101,7 @@ export async function postCloudEvent(url: string, event: CloudEvent<unknown>, ti
  */
 export async function sendCloudEvent(url: string, event: CloudEvent<unknown>, timeoutMs = 10_000): Promise<number> {
   const { headers, body } = encodeCloudEvent(event);
-  const failed = (reason: string) => new DeliveryError(`could not deliver ${event.type} ${event.id} to ${url}: ${reason}`, null);
+  const failed = (reason: string) => undelivered(event, url, reason);
   const target = URL.parse(url);
   if (!target || (target.protocol !== 'http:' && target.protocol !== 'https:')) throw failed('not an http(s) URL');
   // TLS is loaded only for a sink that needs it (a broker in the cluster is plain HTTP).
@@ -114,7 +118,7 @@ export async function sendCloudEvent(url: string, event: CloudEvent<unknown>, ti
       response.once('error', (error) => reject(failed(error.message)));
       response.once('end', () => {
         if (status >= 200 && status < 300) resolve(status);
-        else reject(new DeliveryError(`delivering ${event.type} ${event.id} to ${url} answered ${status}: ${text.slice(0, 500)}`, status));
+        else reject(refused(event, url, status, text));
       });
     });
     sent.once('error', (error) => reject(failed(error.message)));

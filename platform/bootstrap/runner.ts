@@ -10,7 +10,7 @@ import { describeRef, refOf, type ClusterApi, type ObjectRef } from './cluster-a
 import { objectsOf, type BootstrapInputs } from './inputs.ts';
 import { describeAction, type ObjectSource, type Plan, type Step, type StepAction, type WaitSpec } from './plan.ts';
 import { isWebhookConfiguration } from './upstream-adjustments.ts';
-import { conditionTrue, crdsEstablished, exists, serviceEndpointsReady, statusFieldIs, waitUntil, workloadsReady, type Readiness } from './waits.ts';
+import { conditionTrue, crdsEstablished, exists, serviceEndpointsReady, statusFieldIs, waitUntil, webhookRulesWritten, workloadsReady, type Readiness } from './waits.ts';
 
 export type BootstrapEvent =
   | { type: 'step-started'; step: string; title: string }
@@ -134,17 +134,6 @@ export async function applyObjects(api: ClusterApi, raw: readonly KubeObject[]):
 
 const workloadKinds = new Set(['Deployment', 'StatefulSet']);
 
-/** Every webhook of these configurations has at least one rule (its webhook wrote them). */
-async function webhookRulesWritten(api: ClusterApi, configurations: readonly ObjectRef[]): Promise<Readiness> {
-  const waiting: string[] = [];
-  for (const ref of configurations) {
-    const live = await api.read(ref);
-    const webhooks = (live?.webhooks ?? []) as { name: string; rules?: unknown[] }[];
-    if (!live) waiting.push(`${describeRef(ref)} (missing)`);
-    else waiting.push(...webhooks.filter((w) => !w.rules?.length).map((w) => `${w.name} (no rules yet)`));
-  }
-  return { ready: waiting.length === 0, detail: waiting.length ? waiting.slice(0, 3).join(', ') : `${configurations.length} configurations with rules` };
-}
 const refs = (objects: readonly KubeObject[], keep: (o: KubeObject) => boolean): ObjectRef[] => objects.filter(keep).map(refOf);
 
 export async function checkWait(api: ClusterApi, spec: WaitSpec, objects: (source: ObjectSource) => KubeObject[]): Promise<Readiness> {

@@ -1,9 +1,10 @@
 // What "ready" means for each kind of thing the bootstrap waits on, checked by polling the API:
-// CRDs Established, workloads rolled out, a webhook Service with ready endpoints, a custom
-// resource's Ready condition or status field, a Secret an operator creates. A wait that runs out
-// of time names what it waited for and the last thing it saw, so a slow cluster reads as slow and
-// a broken one says where: for a workload, what keeps its pods from being ready (unschedulable,
-// an image not pulled, a crash loop, a failing probe) and the kubectl command that shows more.
+// CRDs Established, workloads rolled out, a webhook Service with ready endpoints, the rules a
+// webhook writes into its configuration, a custom resource's Ready condition or status field, a
+// Secret an operator creates. A wait that runs out of time names what it waited for and the last
+// thing it saw, so a slow cluster reads as slow and a broken one says where: for a workload, what
+// keeps its pods from being ready (unschedulable, an image not pulled, a crash loop, a failing
+// probe) and the kubectl command that shows more.
 import type { KubeObject } from '../render/kube-object.ts';
 import { ApiError, describeRef, type ClusterApi, type ObjectRef } from './cluster-api.ts';
 
@@ -233,6 +234,18 @@ export async function serviceEndpointsReady(api: ClusterApi, namespace: string, 
 }
 
 /** A custom resource reports the condition True for its current generation. */
+/** Every webhook of these configurations has at least one rule (its webhook wrote them). */
+export async function webhookRulesWritten(api: ClusterApi, configurations: readonly ObjectRef[]): Promise<Readiness> {
+  const waiting: string[] = [];
+  for (const ref of configurations) {
+    const live = await api.read(ref);
+    const webhooks = (live?.webhooks ?? []) as { name: string; rules?: unknown[] }[];
+    if (!live) waiting.push(`${describeRef(ref)} (missing)`);
+    else waiting.push(...webhooks.filter((w) => !w.rules?.length).map((w) => `${w.name} (no rules yet)`));
+  }
+  return { ready: waiting.length === 0, detail: waiting.length ? waiting.slice(0, 3).join(', ') : `${configurations.length} configurations with rules` };
+}
+
 export async function conditionTrue(api: ClusterApi, ref: ObjectRef, type = 'Ready'): Promise<Readiness> {
   const o = await api.read(ref);
   const name = describeRef(ref);

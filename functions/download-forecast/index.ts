@@ -11,9 +11,10 @@ import { documentKey } from '../lib/forecast/object-keys.ts';
 import { providers } from '../lib/providers/index.ts';
 import { maxDocumentBytes } from '../lib/providers/provider.ts';
 import type { Clock } from '../lib/runtime/clock.ts';
+import { mapConcurrent } from '../lib/runtime/concurrency.ts';
 import { defineFunction, type Invocation } from '../lib/runtime/function-definition.ts';
 import type { Logger } from '../lib/runtime/log.ts';
-import { mapConcurrent, retry } from '../lib/runtime/retry.ts';
+import { retry } from '../lib/runtime/retry.ts';
 import type { ObjectStore } from '../lib/storage/object-store.ts';
 
 export interface DownloadDeps {

@@ -4,6 +4,7 @@
 // refused; then it applies them server-side with one field manager and counts what changed. The
 // runner emits typed events and never prints: the CLI turns events into progress. A failure ends
 // the run with BootstrapError naming the step, the reason and the command that resumes.
+import { mapConcurrent } from '../../functions/lib/runtime/concurrency.ts';
 import type { FunctionName } from '../app.ts';
 import type { KubeObject } from '../render/kube-object.ts';
 import { describeRef, refOf, type ClusterApi, type ObjectRef } from './cluster-api.ts';
@@ -90,19 +91,6 @@ export function normalizeForApply(object: KubeObject): KubeObject {
 /** Namespaces and CRDs go first (their own dry run, then applied): the rest of a step may live in them. */
 const isFoundation = (o: KubeObject) => o.kind === 'Namespace' || o.kind === 'CustomResourceDefinition';
 
-async function inPool<T, R>(items: readonly T[], size: number, work: (item: T) => Promise<R>): Promise<R[]> {
-  const results: R[] = new Array<R>(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++;
-      results[i] = await work(items[i]!);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(size, items.length) }, worker));
-  return results;
-}
-
 /**
  * An object as its appliers wrote it: without its status and the metadata every write renews.
  * A controller writing the status between the read and the apply (an HPA's, every few seconds)
@@ -116,11 +104,11 @@ export async function applyObjects(api: ClusterApi, raw: readonly KubeObject[]):
   const changed: string[] = [];
   const applyBatch = async (batch: KubeObject[]) => {
     const refused: { object: string; message: string }[] = [];
-    await inPool(batch, 8, async (o) => {
+    await mapConcurrent(batch, 8, async (o) => {
       await api.apply(o, { dryRun: true }).catch((error: unknown) => refused.push({ object: describeRef(refOf(o)), message: (error as Error).message.replace(/^[^:]*: /, '') }));
     });
     if (refused.length) throw new RefusedObjectsError(refused, batch.length);
-    const flags = await inPool(batch, 8, async (o) => {
+    const flags = await mapConcurrent(batch, 8, async (o) => {
       const before = await api.read(refOf(o));
       const after = await api.apply(o);
       return before === undefined || contentOf(before) !== contentOf(after);

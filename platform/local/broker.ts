@@ -13,10 +13,10 @@ import { join } from 'node:path';
 import { RejectedInputError, errorMessage } from '../../functions/lib/errors.ts';
 import { CloudEvent, decodeCloudEvent, DeliveryError, isCloudEventRequest, postCloudEvent } from '../../functions/lib/events/cloudevents-http.ts';
 import { systemClock, type Clock } from '../../functions/lib/runtime/clock.ts';
+import { concurrencyLimit } from '../../functions/lib/runtime/concurrency.ts';
 import type { Logger } from '../../functions/lib/runtime/log.ts';
 import type { DeliverySpec } from '../app-definition.ts';
 import { closeServer } from './close-server.ts';
-import { concurrencyLimit } from './concurrency-limit.ts';
 
 export interface BrokerTrigger {
   name: string;

@@ -8,10 +8,10 @@ import { join } from 'node:path';
 import { errorMessage } from '../../functions/lib/errors.ts';
 import { encodeS3Key, type MinioNotification } from '../../functions/lib/events/minio-notification.ts';
 import { systemClock, type Clock } from '../../functions/lib/runtime/clock.ts';
+import { concurrencyLimit } from '../../functions/lib/runtime/concurrency.ts';
 import type { Logger } from '../../functions/lib/runtime/log.ts';
 import { retry } from '../../functions/lib/runtime/retry.ts';
 import type { CreatedObject } from '../../functions/lib/storage/filesystem-object-store.ts';
-import { concurrencyLimit } from './concurrency-limit.ts';
 
 export function minioNotification(object: CreatedObject, now: Date): MinioNotification {
   const userMetadata: Record<string, string> = { 'content-type': object.contentType };

@@ -1,7 +1,7 @@
-// Bounded retries that rebuild the operation each time, and a concurrency-limited map.
+// Bounded retries that rebuild the operation each time.
 import { describe, expect, it } from 'vitest';
 import { RejectedInputError } from '../errors.ts';
-import { mapConcurrent, retry } from './retry.ts';
+import { retry } from './retry.ts';
 
 const fast = { baseDelayMs: 1, maxDelayMs: 4 };
 
@@ -61,40 +61,5 @@ describe('retry', () => {
       expect(delay).toBeGreaterThanOrEqual((ceilings[i] as number) / 2);
       expect(delay).toBeLessThanOrEqual(ceilings[i] as number);
     });
-  });
-});
-
-describe('mapConcurrent', () => {
-  it('keeps the input order whatever order the work finishes in', async () => {
-    const items = [0, 1, 2, 3, 4, 5];
-    const finished: number[] = [];
-    const results = await mapConcurrent(items, 3, async (i) => {
-      await new Promise((resolve) => setTimeout(resolve, (items.length - i) * 2));
-      finished.push(i);
-      return `r${i}`;
-    });
-    expect(results).toEqual(['r0', 'r1', 'r2', 'r3', 'r4', 'r5']);
-    expect(finished).not.toEqual(items);
-  });
-
-  it('never has more than `limit` items in flight, and uses all of them', async () => {
-    let inFlight = 0;
-    let most = 0;
-    await mapConcurrent(Array.from({ length: 10 }, (_, i) => i), 3, async () => {
-      inFlight++;
-      most = Math.max(most, inFlight);
-      await new Promise((resolve) => setTimeout(resolve, 1));
-      inFlight--;
-    });
-    expect(most).toBe(3);
-  });
-
-  it('handles no items and a limit above the item count', async () => {
-    expect(await mapConcurrent([], 4, async (i: number) => i)).toEqual([]);
-    expect(await mapConcurrent([1, 2], 10, async (i) => i * 2)).toEqual([2, 4]);
-  });
-
-  it('rejects when one item fails', async () => {
-    await expect(mapConcurrent([1, 2, 3], 2, async (i) => (i === 2 ? Promise.reject(new Error('item 2 failed')) : i))).rejects.toThrow('item 2 failed');
   });
 });

@@ -31,17 +31,3 @@ export async function retry<T>(options: RetryOptions, operation: (attempt: numbe
   }
   throw lastError;
 }
-
-/** Runs `work` over `items` with at most `limit` in flight; results keep the input order. */
-export async function mapConcurrent<I, O>(items: readonly I[], limit: number, work: (item: I) => Promise<O>): Promise<O[]> {
-  const results = new Array<O>(items.length);
-  let next = 0;
-  const lane = async () => {
-    while (next < items.length) {
-      const index = next++;
-      results[index] = await work(items[index] as I);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, lane));
-  return results;
-}

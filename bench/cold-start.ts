@@ -15,7 +15,8 @@ import { closeServer } from '../platform/local/close-server.ts';
 import { minioNotification } from '../platform/local/minio-notifier.ts';
 import { app } from '../platform/app.ts';
 import { bundleFunction } from '../platform/images/function-bundle.ts';
-import { freePort, residentMiB, startProcess, timeToLine } from './lib/processes.ts';
+import { freePort } from '../test/integration/servers/process.ts';
+import { residentMiB, startProcess, timeToLine } from './lib/processes.ts';
 import type { Benchmark } from './lib/report.ts';
 import { median } from './lib/stats.ts';
 

@@ -1,8 +1,9 @@
 // Child processes for the benchmarks that time a start: spawn, wait for a line on stdout or an
-// HTTP answer, stop by pid. Every child is started here and stopped here, by its own pid.
+// HTTP answer, stop by pid. Every child is started here and stopped here, by its own pid. Unlike
+// the test suites' server processes (test/integration/servers/process.ts), these keep their output
+// in memory and note the instant before spawn, which is what a start time is measured from.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 
 export interface StartedProcess {
   child: ChildProcess;
@@ -76,17 +77,4 @@ export async function residentMiB(pid: number): Promise<number> {
   const status = await readFile(`/proc/${pid}/status`, 'utf8').catch(() => '');
   const kib = /^VmRSS:\s+(\d+)\s+kB/m.exec(status)?.[1];
   return kib ? Number(kib) / 1024 : Number.NaN;
-}
-
-/** A port free on loopback right now. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
 }

@@ -15,7 +15,7 @@ import { closeServer } from '../platform/local/close-server.ts';
 import { minioNotification } from '../platform/local/minio-notifier.ts';
 import { app } from '../platform/app.ts';
 import { bundleFunction } from '../platform/images/function-bundle.ts';
-import { freePort } from '../test/integration/servers/process.ts';
+import { freePort } from '../test/support/processes.ts';
 import { residentMiB, startProcess, timeToLine } from './lib/processes.ts';
 import type { Benchmark } from './lib/report.ts';
 import { median } from './lib/stats.ts';

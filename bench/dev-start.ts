@@ -6,7 +6,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ensureSiteBuilt } from '../platform/site.ts';
-import { freePort } from '../test/integration/servers/process.ts';
+import { freePort } from '../test/support/processes.ts';
 import { startProcess, timeUntil } from './lib/processes.ts';
 import type { Benchmark } from './lib/report.ts';
 import { median } from './lib/stats.ts';

@@ -15,7 +15,7 @@ import { createLogger } from '../functions/lib/runtime/log.ts';
 import { serveFunction, type RunningFunction } from '../functions/lib/runtime/serve.ts';
 import type { Services } from '../functions/lib/runtime/services.ts';
 import { FilesystemObjectStore } from '../functions/lib/storage/filesystem-object-store.ts';
-import { directoryDeadLetterBucket } from '../platform/local/dead-letters.ts';
+import { directoryDeadLetterBucket } from '../platform/dead-letters.ts';
 import { LocalBroker } from '../platform/local/broker.ts';
 import { tempDir } from '../test/support/fixtures.ts';
 import { startEventRecorder } from '../test/support/servers.ts';

@@ -15,7 +15,7 @@ import { readFile } from 'node:fs/promises';
 import { join, relative, resolve } from 'node:path';
 import { chalk } from 'zx';
 import { ingressUrlFile } from '../platform/local/broker.ts';
-import { directoryDeadLetterBucket, minioDeadLetterBucket, replayDeadLetterBucket, replayDeadLetters, type DeadLetterBucket, type ReplayOutcome, type ReplayReport } from '../platform/local/dead-letters.ts';
+import { directoryDeadLetterBucket, minioDeadLetterBucket, replayDeadLetterBucket, replayDeadLetters, type DeadLetterBucket, type ReplayOutcome, type ReplayReport } from '../platform/dead-letters.ts';
 import { fail } from './lib/cli.ts';
 import { command, runCommand } from './lib/options.ts';
 

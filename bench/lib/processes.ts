@@ -1,6 +1,6 @@
 // Child processes for the benchmarks that time a start: spawn, wait for a line on stdout or an
 // HTTP answer, stop by pid. Every child is started here and stopped here, by its own pid. Unlike
-// the test suites' server processes (test/integration/servers/process.ts), these keep their output
+// the test suites' server processes (test/support/processes.ts), these keep their output
 // in memory and note the instant before spawn, which is what a start time is measured from.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFile } from 'node:fs/promises';

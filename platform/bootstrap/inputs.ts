@@ -5,13 +5,13 @@
 // changes nothing.
 import type { App, FunctionName } from '../app.ts';
 import type { PlatformContext, PlatformSecrets } from '../components/context.ts';
-import { renderEdge } from '../components/edge.ts';
+import { renderEdge } from '../components/edge/objects.ts';
 import { renderKafka } from '../components/kafka.ts';
-import { renderKeycloak } from '../components/keycloak.ts';
+import { renderKeycloak } from '../components/keycloak/objects.ts';
 import { renderKnativeConfig } from '../components/knative-config.ts';
-import { renderMinio } from '../components/minio.ts';
+import { renderMinio } from '../components/minio/objects.ts';
 import { renderMongodb } from '../components/mongodb.ts';
-import { renderOauth2Proxy } from '../components/oauth2-proxy.ts';
+import { renderOauth2Proxy } from '../components/oauth2-proxy/objects.ts';
 import { renderPostgres } from '../components/postgres.ts';
 import { defaultBacking, renderApp } from '../render/app-resources.ts';
 import { partOf, type KubeObject } from '../render/kube-object.ts';

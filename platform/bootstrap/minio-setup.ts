@@ -7,8 +7,8 @@
 import { NotificationConfig, ObjectCreatedAll, QueueConfig } from 'minio';
 import { MinioObjectStore, type MinioSettings } from '../../functions/lib/storage/minio-object-store.ts';
 import type { App } from '../app.ts';
-import { minioWebhookArn } from '../components/minio.ts';
-import { functionMinioUsers } from '../components/minio-function-users.ts';
+import { minioWebhookArn } from '../components/minio/objects.ts';
+import { functionMinioUsers } from '../components/minio/function-users.ts';
 import { minioAdmin } from './minio-admin.ts';
 import { siteDirectory, uploadSite, uploadSiteConfig, ensureSiteBuilt, type SiteConfig } from '../site.ts';
 
@@ -45,7 +45,7 @@ export async function prepareBuckets(settings: MinioSettings, app: App): Promise
  * A MinIO user per function that stores objects, its policy and its mapping, each written whole
  * on every run: a re-run sets the same key and the policy the definition has now, and a function
  * keeps no access its entry no longer declares. The credentials are the ones rendered into the
- * function's Secret (minio-function-users.ts), both derived from the root password.
+ * function's Secret (platform/components/minio/function-users.ts), both derived from the root password.
  */
 export async function prepareFunctionUsers(settings: MinioSettings, app: App): Promise<string[]> {
   const admin = minioAdmin(settings);

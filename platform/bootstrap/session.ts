@@ -10,7 +10,7 @@ import { errorMessage } from '../../functions/lib/errors.ts';
 import { systemClock, type Clock } from '../../functions/lib/runtime/clock.ts';
 import { app as defaultApp, type App, type FunctionName } from '../app.ts';
 import { generateSecrets, type PlatformSecrets } from '../components/context.ts';
-import { edgeNodePort } from '../components/edge.ts';
+import { edgeNodePort } from '../components/edge/objects.ts';
 import { buildAndPushImages, type ImagesEvent } from '../images/push-images.ts';
 import { knativeServiceLines, operandLines, sum, upstreamLines, workloadLines, type Requests } from '../render/budget.ts';
 import { taggedImages } from '../render/app-resources.ts';

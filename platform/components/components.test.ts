@@ -12,13 +12,14 @@ import { operandLines, sum, workloadLines } from '../render/budget.ts';
 import type { KubeObject } from '../render/kube-object.ts';
 import { coreProblems, crdProblems, isCoreKind, sharedSchemas } from '../../test/support/schemas.ts';
 import { generateSecrets, type PlatformContext } from './context.ts';
-import { edgeNodePort, hashedAssetPathPattern, renderEdge, renderEdgeConfig, siteFallbackPattern } from './edge.ts';
+import { hashedAssetPathPattern, renderEdgeConfig, siteFallbackPattern } from './edge/nginx-conf.ts';
+import { edgeNodePort, renderEdge } from './edge/objects.ts';
 import { renderKafka } from './kafka.ts';
-import { keycloakIssuer, renderKeycloak } from './keycloak.ts';
+import { keycloakIssuer, renderKeycloak } from './keycloak/objects.ts';
 import { renderKnativeConfig } from './knative-config.ts';
-import { minioWebhookEnv, renderMinio } from './minio.ts';
+import { minioWebhookEnv, renderMinio } from './minio/objects.ts';
 import { renderMongodb } from './mongodb.ts';
-import { renderOauth2Proxy } from './oauth2-proxy.ts';
+import { renderOauth2Proxy } from './oauth2-proxy/objects.ts';
 import { postgresCredentialsSecret, renderPostgres } from './postgres.ts';
 
 const ctx = (profile: PlatformContext['profile'] = 'default'): PlatformContext => ({

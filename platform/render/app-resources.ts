@@ -5,8 +5,8 @@
 import { bucketSource } from '../../functions/lib/events/types.ts';
 import type { DeliverySpec, FunctionSpec, ServiceName } from '../app-definition.ts';
 import type { App, FunctionName } from '../app.ts';
-import { keycloakServiceUrl } from '../components/keycloak.ts';
-import { functionMinioSecretName } from '../components/minio-function-users.ts';
+import { keycloakServiceUrl } from '../components/keycloak/objects.ts';
+import { functionMinioSecretName } from '../components/minio/function-users.ts';
 import { functionEnvironment } from '../function-environment.ts';
 import { partOf, type KubeObject } from './kube-object.ts';
 

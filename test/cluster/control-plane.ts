@@ -7,7 +7,7 @@ import { request as httpRequest } from 'node:http';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
-import { freePort } from '../integration/servers/process.ts';
+import { freePort } from '../support/processes.ts';
 import type { ClusterBinaries } from './build.ts';
 import { serviceClusterIpRange, type ClusterCertificates } from './certificates.ts';
 import { launch, waitFor, type ClusterProcess } from './processes.ts';

@@ -10,7 +10,7 @@ import { clockStartingAt } from '../../functions/lib/runtime/clock.ts';
 import { createLogger } from '../../functions/lib/runtime/log.ts';
 import { app } from '../../platform/app.ts';
 import { startLocalRuntime, type LocalRuntime } from '../../platform/local/runtime.ts';
-import { directoryDeadLetterBucket, parseBucketDeadLetter } from '../../platform/local/dead-letters.ts';
+import { directoryDeadLetterBucket, parseBucketDeadLetter } from '../../platform/dead-letters.ts';
 import { tempDir } from '../support/fixtures.ts';
 
 const siteDir = join(import.meta.dirname, 'site');

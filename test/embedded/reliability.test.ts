@@ -18,7 +18,7 @@ import { FilesystemObjectStore, type CreatedObject } from '../../functions/lib/s
 import { app } from '../../platform/app.ts';
 import type { BucketDeadLetter } from '../../functions/dead-letters/index.ts';
 import type { DeadLetter } from '../../platform/local/broker.ts';
-import { directoryDeadLetterBucket, parseBucketDeadLetter } from '../../platform/local/dead-letters.ts';
+import { directoryDeadLetterBucket, parseBucketDeadLetter } from '../../platform/dead-letters.ts';
 import { startLocalRuntime, type LocalRuntime, type LocalRuntimeOptions } from '../../platform/local/runtime.ts';
 import { issueOf, reissued } from '../support/documents.ts';
 import { sampleDocument, tempDir } from '../support/fixtures.ts';

@@ -1,6 +1,6 @@
 // The admin reload behind the real identity stack: Keycloak (run as rendered, in production mode
-// on the same PostgreSQL, importing the realm platform/keycloak-realm.ts renders) issues the tokens, oauth2-proxy (started with the
-// arguments platform/oauth2-proxy.ts renders) guards reload-forecast, and reload-forecast
+// on the same PostgreSQL, importing the realm platform/components/keycloak/realm.ts renders) issues the tokens, oauth2-proxy (started with the
+// arguments platform/components/oauth2-proxy/arguments.ts renders) guards reload-forecast, and reload-forecast
 // verifies every token again itself. The audit rows land in PostgreSQL over TLS. Both realms
 // sign with one RSA key the test imports into them, so the test can sign tokens that differ from
 // a valid one in a single respect (issuer, audience, expiry, algorithm) and see each refused,
@@ -13,13 +13,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventTypes, extensionNames } from '../../functions/lib/events/types.ts';
 import { createLogger } from '../../functions/lib/runtime/log.ts';
 import { app } from '../../platform/app.ts';
-import { renderRealm, type ClientRepresentation, type RealmRepresentation } from '../../platform/keycloak-realm.ts';
+import { renderRealm, type ClientRepresentation, type RealmRepresentation } from '../../platform/components/keycloak/realm.ts';
 import { closedUrl, startEventRecorder } from '../support/servers.ts';
 import { serveAppFunction, type ServedFunction } from './app-functions.ts';
 import { passwordGrant, startKeycloak, type RunningKeycloak } from './servers/keycloak.ts';
 import { startOauth2Proxy, type RunningOauth2Proxy } from './servers/oauth2-proxy.ts';
 import { startPostgres, type RunningPostgres } from './servers/postgres.ts';
-import { freePort } from './servers/process.ts';
+import { freePort } from '../support/processes.ts';
 
 const secret = () => randomBytes(18).toString('base64url');
 const client = { id: app.auth.clientId, secret: secret() };

@@ -1,5 +1,5 @@
 // Signing in through the edge as the cluster serves it: nginx runs the config
-// platform/components/edge.ts renders, in front of Keycloak (whose hostname is the edge's origin,
+// platform/components/edge/nginx-conf.ts renders, in front of Keycloak (whose hostname is the edge's origin,
 // as in the cluster) and oauth2-proxy (started with the rendered arguments, its callback on the
 // edge). A loopback server stands in for reload-forecast behind oauth2-proxy. The client is fetch
 // with a cookie store, so every answer nginx gives on the way is seen and checked.
@@ -7,12 +7,12 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { maxHeaderBytes } from '../../functions/lib/runtime/serve.ts';
 import { app } from '../../platform/app.ts';
-import { renderRealm } from '../../platform/keycloak-realm.ts';
+import { renderRealm } from '../../platform/components/keycloak/realm.ts';
 import { startServer } from '../support/servers.ts';
 import { startEdge, type RunningEdge } from './servers/edge.ts';
 import { startKeycloak } from './servers/keycloak.ts';
 import { startOauth2Proxy } from './servers/oauth2-proxy.ts';
-import { freePort } from './servers/process.ts';
+import { freePort } from '../support/processes.ts';
 
 const secret = () => randomBytes(18).toString('base64url');
 const clientSecret = secret();

@@ -17,7 +17,7 @@ import { mediaTypes, sha256, type ImageConfig, type ImageManifest } from '../../
 import { pushFunctionImages, type ImagesEvent, type PushedImage } from '../../platform/images/push-images.ts';
 import { RegistryClient, RegistryError } from '../../platform/images/registry-client.ts';
 import { pushSyntheticBase, syntheticBase } from '../../platform/images/synthetic-base.ts';
-import { freePort, httpOk, serverTempDir, startProcess, waitForReady } from './servers/process.ts';
+import { freePort, httpOk, serverTempDir, startProcess, waitForReady } from '../support/processes.ts';
 import { startRegistry } from './servers/registry.ts';
 import { shared } from './shared-server.ts';
 

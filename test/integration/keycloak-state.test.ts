@@ -1,4 +1,4 @@
-// Keycloak keeps its state across a restart: it runs as platform/components/keycloak.ts renders it
+// Keycloak keeps its state across a restart: it runs as platform/components/keycloak/objects.ts renders it
 // (production mode, its database in PostgreSQL, the role and database created as the operator
 // creates them from the rendered manifest), and a restart is a new home against the same
 // database, as a new pod gets a new container filesystem. What the admin API changes, and a
@@ -9,8 +9,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { app } from '../../platform/app.ts';
 import { generateSecrets } from '../../platform/components/context.ts';
 import { keycloakDatabase } from '../../platform/components/postgres.ts';
-import { renderKeycloak } from '../../platform/components/keycloak.ts';
-import { renderRealm } from '../../platform/keycloak-realm.ts';
+import { renderKeycloak } from '../../platform/components/keycloak/objects.ts';
+import { renderRealm } from '../../platform/components/keycloak/realm.ts';
 import { passwordGrant, startKeycloak, type RunningKeycloak } from './servers/keycloak.ts';
 import { startPostgres, type RunningPostgres } from './servers/postgres.ts';
 

@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { app, type App, type FunctionName } from '../../platform/app.ts';
 import { generateSecrets, type PlatformContext } from '../../platform/components/context.ts';
-import { renderMinio } from '../../platform/components/minio.ts';
+import { renderMinio } from '../../platform/components/minio/objects.ts';
 import { minioAdmin } from '../../platform/bootstrap/minio-admin.ts';
 import { anonymousReadPolicy, prepareBuckets, prepareFunctionUsers } from '../../platform/bootstrap/minio-setup.ts';
 import { defaultBacking, renderApp, taggedImages } from '../../platform/render/app-resources.ts';

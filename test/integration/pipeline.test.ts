@@ -25,7 +25,7 @@ import { startServer, type TestServer } from '../support/servers.ts';
 import { serveAppFunction, type ServedFunction } from './app-functions.ts';
 import { startFerretdb, type RunningFerretdb } from './servers/ferretdb.ts';
 import { startMinio, type RunningMinio } from './servers/minio.ts';
-import { serverTempDir, type TempDir } from './servers/process.ts';
+import { serverTempDir, type TempDir } from '../support/processes.ts';
 import { startPostgres, type RunningPostgres } from './servers/postgres.ts';
 import { waitFor } from './wait.ts';
 

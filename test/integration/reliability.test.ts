@@ -22,7 +22,7 @@ import { createLogger } from '../../functions/lib/runtime/log.ts';
 import { MinioObjectStore } from '../../functions/lib/storage/minio-object-store.ts';
 import { app, type FunctionName } from '../../platform/app.ts';
 import { LocalBroker, type DeadLetter } from '../../platform/local/broker.ts';
-import { listDeadLetterFiles, readDeadLetter } from '../../platform/local/dead-letters.ts';
+import { listDeadLetterFiles, readDeadLetter } from '../../platform/dead-letters.ts';
 import type { DeliverySpec } from '../../platform/app-definition.ts';
 import { issueOf, reissued } from '../support/documents.ts';
 import { sampleDocument } from '../support/fixtures.ts';
@@ -30,7 +30,7 @@ import { startServer, type TestServer } from '../support/servers.ts';
 import { serveAppFunction, type ServedFunction } from './app-functions.ts';
 import { startFerretdb, type RunningFerretdb } from './servers/ferretdb.ts';
 import { startMinio, type RunningMinio } from './servers/minio.ts';
-import { httpOk, restartable, serverTempDir, tcpOpen, waitForReady, type ServerProcess, type TempDir } from './servers/process.ts';
+import { httpOk, restartable, serverTempDir, tcpOpen, waitForReady, type ServerProcess, type TempDir } from '../support/processes.ts';
 import { startPostgres, type RunningPostgres } from './servers/postgres.ts';
 import { waitFor } from './wait.ts';
 

@@ -4,7 +4,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort, startProcess, type ServerProcess } from '../../test/integration/servers/process.ts';
+import { freePort, startProcess, type ServerProcess } from '../../test/support/processes.ts';
 
 const repoRoot = join(import.meta.dirname, '..', '..');
 

@@ -1,4 +1,4 @@
-// The cluster's edge proxy on loopback: the nginx.conf platform/components/edge.ts renders, run
+// The cluster's edge proxy on loopback: the nginx.conf platform/components/edge/nginx-conf.ts renders, run
 // by the machine's nginx with only addresses changed (the upstreams' Service names become
 // loopback ports, nginx listens on free ports, the access log goes to a file). Everything else,
 // the locations, headers and buffer sizes, is what the edge pod runs.
@@ -6,8 +6,8 @@ import { execFileSync } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { app } from '../../../platform/app.ts';
-import { renderEdgeConfig } from '../../../platform/components/edge.ts';
-import { freePort, httpOk, serverTempDir, startProcess, waitForReady } from './process.ts';
+import { renderEdgeConfig } from '../../../platform/components/edge/nginx-conf.ts';
+import { freePort, httpOk, serverTempDir, startProcess, waitForReady } from '../../support/processes.ts';
 
 const namespace = 'knative-forecast';
 

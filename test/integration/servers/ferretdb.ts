@@ -5,7 +5,7 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { installGoModule } from './go-module.ts';
-import { freePort, serverTempDir, startProcess, tcpOpen, waitForReady } from './process.ts';
+import { freePort, serverTempDir, startProcess, tcpOpen, waitForReady } from '../../support/processes.ts';
 import { serverVersions } from './versions.ts';
 
 export function installFerretdb(): Promise<string> {

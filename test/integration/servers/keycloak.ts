@@ -1,6 +1,6 @@
 // Keycloak, the Quarkus distribution from Maven Central, unpacked once into the cache and run
 // as the cluster runs it: `kc.sh start` with the arguments and environment
-// platform/components/keycloak.ts renders, on a real PostgreSQL where its role and database were
+// platform/components/keycloak/objects.ts renders, on a real PostgreSQL where its role and database were
 // created as the Zalando operator creates them from the rendered `postgresql` manifest. Only
 // addresses change (loopback ports for the HTTP and management listeners, the database's host
 // and port), and the Secrets the render refers to are resolved here. Each start gets a
@@ -12,11 +12,11 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { app } from '../../../platform/app.ts';
 import { generateSecrets, type PlatformContext } from '../../../platform/components/context.ts';
-import { renderKeycloak } from '../../../platform/components/keycloak.ts';
+import { renderKeycloak } from '../../../platform/components/keycloak/objects.ts';
 import { renderPostgres } from '../../../platform/components/postgres.ts';
 import { ensureInstalled, runCommand } from './cache.ts';
 import { startPostgres, type RunningPostgres } from './postgres.ts';
-import { freePort, httpOk, serverTempDir, startProcess, waitForReady } from './process.ts';
+import { freePort, httpOk, serverTempDir, startProcess, waitForReady } from '../../support/processes.ts';
 import { serverVersions } from './versions.ts';
 
 export async function installKeycloak(): Promise<string> {
@@ -102,7 +102,7 @@ function renderedKeycloak(publicUrl: string) {
   const objects = renderKeycloak(ctx);
   const deployment = objects.find((o) => o.kind === 'Deployment') as unknown as { spec: { template: { spec: { containers: RenderedContainer[] } } } } | undefined;
   const container = deployment?.spec.template.spec.containers[0];
-  if (!container) throw new Error('platform/components/keycloak.ts rendered no Keycloak container');
+  if (!container) throw new Error('platform/components/keycloak/objects.ts rendered no Keycloak container');
   const secrets = new Map<string, Record<string, string>>();
   for (const o of objects) if (o.kind === 'Secret') secrets.set(o.metadata.name, o.stringData as Record<string, string>);
   const postgresql = renderPostgres(ctx).find((o) => o.kind === 'postgresql')?.spec as { users: Record<string, string[]>; databases: Record<string, string> } | undefined;

@@ -1,15 +1,15 @@
 // MinIO, built from source with `go install` (the community edition publishes no current
 // binaries), started on loopback with a temporary data directory. The webhook notification
 // target is set by the environment the platform renders for its MinIO Deployment
-// (platform/components/minio.ts), and the bucket notification is configured with minio-js.
+// (platform/components/minio/objects.ts), and the bucket notification is configured with minio-js.
 import { randomBytes } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Client, NotificationConfig, ObjectCreatedAll, QueueConfig } from 'minio';
-import { minioWebhookArn, minioWebhookEnv, type MinioWebhook } from '../../../platform/components/minio.ts';
+import { minioWebhookArn, minioWebhookEnv, type MinioWebhook } from '../../../platform/components/minio/objects.ts';
 import { ensureInstalled, runCommand } from './cache.ts';
 import { requireGo } from './go-module.ts';
-import { freePort, httpOk, serverTempDir, startProcess, waitForReady } from './process.ts';
+import { freePort, httpOk, serverTempDir, startProcess, waitForReady } from '../../support/processes.ts';
 import { serverVersions } from './versions.ts';
 
 export async function installMinio(): Promise<string> {

@@ -1,12 +1,12 @@
 // oauth2-proxy, built from ./oauth2-proxy (a module of ours requiring the release), started on
-// loopback with the argument list the platform renders (platform/oauth2-proxy.ts) in front of
+// loopback with the argument list the platform renders (platform/components/oauth2-proxy/arguments.ts) in front of
 // reload-forecast, and its secrets in the environment as the cluster passes them.
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { app } from '../../../platform/app.ts';
-import { oauth2ProxyArgs, oauth2ProxySecretEnv } from '../../../platform/oauth2-proxy.ts';
+import { oauth2ProxyArgs, oauth2ProxySecretEnv } from '../../../platform/components/oauth2-proxy/arguments.ts';
 import { installGoModule } from './go-module.ts';
-import { freePort, httpOk, serverTempDir, startProcess, waitForReady } from './process.ts';
+import { freePort, httpOk, serverTempDir, startProcess, waitForReady } from '../../support/processes.ts';
 import { serverVersions } from './versions.ts';
 
 export function installOauth2Proxy(): Promise<string> {

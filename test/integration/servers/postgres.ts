@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import pg from 'pg';
 import { runCommand } from './cache.ts';
-import { freePort, serverTempDir, startProcess, waitForReady } from './process.ts';
+import { freePort, serverTempDir, startProcess, waitForReady } from '../../support/processes.ts';
 import { serverVersions } from './versions.ts';
 
 const exec = promisify(execFile);

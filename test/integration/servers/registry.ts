@@ -6,7 +6,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ensureInstalled, runCommand } from './cache.ts';
 import { requireGo } from './go-module.ts';
-import { freePort, httpOk, serverTempDir, startProcess, tcpOpen, waitForReady } from './process.ts';
+import { freePort, httpOk, serverTempDir, startProcess, tcpOpen, waitForReady } from '../../support/processes.ts';
 import { serverVersions } from './versions.ts';
 
 export async function installRegistry(): Promise<string> {

@@ -1,9 +1,9 @@
 // The realm and the oauth2-proxy arguments rendered from the app definition. The integration
 // suite runs both against the real Keycloak and oauth2-proxy; these check the shape quickly.
 import { describe, expect, it } from 'vitest';
-import { app } from './app.ts';
-import { renderRealm } from './keycloak-realm.ts';
-import { oauth2ProxyArgs } from './oauth2-proxy.ts';
+import { app } from '../../app.ts';
+import { renderRealm } from './realm.ts';
+import { oauth2ProxyArgs } from '../oauth2-proxy/arguments.ts';
 
 const options = { redirectUris: ['https://forecast.example/oauth2/callback'], adminPassword: 'a-secret', viewerPassword: 'v-secret', clientSecret: 'c-secret' };
 

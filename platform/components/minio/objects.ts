@@ -3,12 +3,12 @@
 // directory, on the volume, keeps notifications while minio-events is down (without one MinIO
 // drops them). Buckets and the bucket notification are configured by the bootstrap through the
 // S3 API once MinIO answers, and so are the functions' users, whose credentials are rendered here
-// as one Secret per function (minio-function-users.ts); the root credentials stay MinIO's own.
-import { partOf, type KubeObject } from '../render/kube-object.ts';
-import { versions } from '../versions.ts';
-import type { PlatformContext } from './context.ts';
-import { renderFunctionMinioSecrets } from './minio-function-users.ts';
-import { workload } from './workload.ts';
+// as one Secret per function (function-users.ts); the root credentials stay MinIO's own.
+import { partOf, type KubeObject } from '../../render/kube-object.ts';
+import { versions } from '../../versions.ts';
+import type { PlatformContext } from '../context.ts';
+import { renderFunctionMinioSecrets } from './function-users.ts';
+import { workload } from '../workload.ts';
 
 /** The webhook target's id: MinIO names its ARN after it (arn:minio:sqs::<id>:webhook). */
 export const minioWebhookId = 'FORECAST';

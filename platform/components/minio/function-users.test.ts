@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import type { AppDefinition } from '../app-definition.ts';
-import { app, type App } from '../app.ts';
-import { generateSecrets, type PlatformContext } from './context.ts';
-import { renderMinio } from './minio.ts';
-import { functionMinioUsers, functionPolicy, renderFunctionMinioSecrets } from './minio-function-users.ts';
+import type { AppDefinition } from '../../app-definition.ts';
+import { app, type App } from '../../app.ts';
+import { generateSecrets, type PlatformContext } from '../context.ts';
+import { renderMinio } from './objects.ts';
+import { functionMinioUsers, functionPolicy, renderFunctionMinioSecrets } from './function-users.ts';
 
 const ctx = (secrets = generateSecrets()): PlatformContext => ({ app, namespace: 'knative-forecast', profile: 'default', secrets, publicUrl: 'http://forecast.192.168.49.2.sslip.io' });
 

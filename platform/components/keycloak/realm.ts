@@ -2,7 +2,7 @@
 // the confidential OIDC client oauth2-proxy signs in with, and the two starting users (an admin
 // and a viewer). Keycloak imports this object as it is (`--import-realm`, or the realm import
 // of the cluster rendering). It holds no environment of its own: URLs and secrets are options.
-import type { AppDefinition } from './app-definition.ts';
+import type { AppDefinition } from '../../app-definition.ts';
 
 /** The part of Keycloak's RealmRepresentation this app sets. */
 export interface RealmRepresentation {

@@ -1,19 +1,14 @@
-// The cluster's edge proxy: one nginx that serves the site from the `web` bucket and routes the
-// API, rendered from the app definition's `routes` (the same rules platform/local/edge.ts
-// applies for `npm run dev`), plus the paths the sign-in needs (oauth2-proxy's callback and
-// Keycloak's browser pages). It must never carry a route list of its own: a route exists here
-// because the app definition declares it. Not ingress-nginx, which was retired upstream.
+// The edge's nginx.conf, rendered from the app definition's `routes` (the same rules
+// platform/local/edge.ts applies for `npm run dev`), plus the paths the sign-in needs
+// (oauth2-proxy's callback and Keycloak's browser pages). It must never carry a route list of its
+// own: a route exists here because the app definition declares it.
 //
 // Upstream names are resolved when a request arrives, not when nginx starts, so the edge starts
 // before the app's Knative services exist. nginx's own resolver applies no search domains:
 // every upstream is a fully qualified name under the cluster domain.
-import { createHash } from 'node:crypto';
-import type { RouteTarget } from '../app-definition.ts';
-import { partOf, type KubeObject } from '../render/kube-object.ts';
-import { siteCacheControl } from '../site.ts';
-import { versions } from '../versions.ts';
-import type { PlatformContext } from './context.ts';
-import { workload } from './workload.ts';
+import type { RouteTarget } from '../../app-definition.ts';
+import { siteCacheControl } from '../../site.ts';
+import type { PlatformContext } from '../context.ts';
 
 export interface EdgeOptions {
   /**
@@ -27,9 +22,6 @@ export interface EdgeOptions {
 }
 
 /** Paths a bucket route answers with index.html: `/`, and any path whose last segment has no extension. */
-/** The node port the edge answers on, on every node: the public URL is http://forecast.<node-ip>.sslip.io:30080 */
-export const edgeNodePort = 30080;
-
 export const siteFallbackPattern = '^(?:.*/)?[^/.]*$';
 
 /**
@@ -38,11 +30,13 @@ export const siteFallbackPattern = '^(?:.*/)?[^/.]*$';
  */
 export const hashedAssetPathPattern = '^/assets/[^/]+-[A-Za-z0-9_-]{8,}\\.[a-z0-9]+$';
 
-/** Where nginx keeps its pid and temporary files: the one writable directory, an emptyDir. */
-const runDir = '/tmp/';
-const configDir = '/etc/nginx/edge';
-const httpPort = 8080;
-const healthPort = 8081;
+/**
+ * Where the edge's pod has what nginx needs: its pid and temporary files under `runDir` (the one
+ * writable directory, an emptyDir), this config under `configDir` (the ConfigMap), the site and
+ * routes on `httpPort`, readiness on `healthPort`.
+ */
+export const edgeLayout = { runDir: '/tmp/', configDir: '/etc/nginx/edge', httpPort: 8080, healthPort: 8081 } as const;
+const { runDir, configDir, httpPort, healthPort } = edgeLayout;
 
 /** Paths the platform itself serves through the edge; an app route may not take them. */
 const signInPaths = { oauth2Proxy: ['/oauth2/'], keycloak: ['/realms/', '/resources/'] } as const;
@@ -62,7 +56,7 @@ interface Upstream {
 /**
  * Header sizes of the sign-in, in KB. oauth2-proxy keeps the whole session in cookies (Keycloak's
  * access, refresh and ID tokens, encrypted) and splits it into parts of at most 4000 bytes
- * (`_oauth2_proxy_0`, `_1`, …). For the realm platform/keycloak-realm.ts renders, the session
+ * (`_oauth2_proxy_0`, `_1`, …). For the realm platform/components/keycloak/realm.ts renders, the session
  * measures just under 4000 bytes, so the callback's answer has a little over 4 KB of headers:
  * more than nginx reads of an upstream's headers by default (one memory page, 4 KB here), and
  * the edge answered 502 "upstream sent too big header" right after sign-in. Every realm role a
@@ -117,7 +111,7 @@ export function renderEdgeConfig(ctx: Pick<PlatformContext, 'app' | 'namespace'>
 
   const immutable = siteCacheControl('assets/index-0123abcd.js');
   const revalidate = siteCacheControl('index.html');
-  return `# Rendered from the app definition (platform/app.ts) by platform/components/edge.ts. Do not edit.
+  return `# Rendered from the app definition (platform/app.ts) by platform/components/edge/nginx-conf.ts. Do not edit.
 # Run as: nginx -p ${runDir} -e stderr -c ${configDir}/nginx.conf
 worker_processes 1;
 daemon off;
@@ -233,54 +227,4 @@ ${i}add_header X-Content-Type-Options nosniff;
 ${i}proxy_intercept_errors on;
 ${i}error_page 403 404 =404 @not_found;
     }`;
-}
-
-export function renderEdge(ctx: PlatformContext, options: EdgeOptions = {}): KubeObject[] {
-  const labels = partOf(ctx.app, 'edge');
-  const config = renderEdgeConfig(ctx, options);
-  const objects = workload(ctx, {
-    name: 'edge',
-    // nginx-unprivileged's nginx user.
-    podSecurity: { runAsUser: 101, runAsGroup: 101 },
-    container: {
-      image: versions.edgeNginx.image,
-      // nginx directly, not the image's entrypoint: its scripts rewrite files under /etc/nginx.
-      command: ['nginx'],
-      args: ['-p', runDir, '-e', 'stderr', '-c', `${configDir}/nginx.conf`],
-      ports: [
-        { containerPort: httpPort, name: 'http' },
-        { containerPort: healthPort, name: 'health' },
-      ],
-      readinessProbe: { httpGet: { path: '/ready', port: healthPort }, periodSeconds: 5 },
-      livenessProbe: { httpGet: { path: '/ready', port: healthPort }, periodSeconds: 20 },
-      resources: { requests: { cpu: '10m', memory: '16Mi' }, limits: { cpu: '200m', memory: '64Mi' } },
-      securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } },
-      volumeMounts: [
-        { name: 'config', mountPath: configDir, readOnly: true },
-        { name: 'run', mountPath: runDir },
-        { name: 'cache', mountPath: '/var/cache/nginx' },
-      ],
-    },
-    volumes: [
-      { name: 'config', configMap: { name: 'edge' } },
-      { name: 'run', emptyDir: {} },
-      { name: 'cache', emptyDir: {} },
-    ],
-    ports: [{ name: 'http', port: httpPort }],
-  });
-  const checksum = createHash('sha256').update(config).digest('hex').slice(0, 16);
-  return [
-    { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'edge', namespace: ctx.namespace, labels }, data: { 'nginx.conf': config } },
-    ...objects.map((o): KubeObject => {
-      if (o.kind === 'Service') {
-        // The one public entry point: on a fixed node port of every node (what the public URL
-        // names, with no tunnel needed), and on port 80 of a LoadBalancer address where the
-        // cluster has one (minikube tunnel, microk8s' metallb).
-        return { ...o, spec: { ...(o.spec as object), type: 'LoadBalancer', ports: [{ name: 'http', port: 80, targetPort: 'http', nodePort: edgeNodePort }] } };
-      }
-      // nginx reads its config at start only: a changed config rolls the pod.
-      const spec = o.spec as { template: { metadata: Record<string, unknown> } };
-      return { ...o, spec: { ...spec, template: { ...spec.template, metadata: { ...spec.template.metadata, annotations: { 'knative-forecast/config-sha256': checksum } } } } };
-    }),
-  ];
 }

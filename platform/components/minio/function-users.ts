@@ -5,10 +5,10 @@
 // the same on every re-run, and need nothing stored beside the generated secrets. Knowing a
 // function's key tells nothing about the root password.
 import { createHmac } from 'node:crypto';
-import type { BucketAccess, BucketName } from '../app-definition.ts';
-import type { App, FunctionName } from '../app.ts';
-import { partOf, type KubeObject } from '../render/kube-object.ts';
-import type { PlatformContext } from './context.ts';
+import type { BucketAccess, BucketName } from '../../app-definition.ts';
+import type { App, FunctionName } from '../../app.ts';
+import { partOf, type KubeObject } from '../../render/kube-object.ts';
+import type { PlatformContext } from '../context.ts';
 
 export interface FunctionMinioUser {
   function: FunctionName;

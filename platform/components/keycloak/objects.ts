@@ -4,12 +4,12 @@
 // what an admin changes in Keycloak stays. Its hostname is the public origin, so the tokens' issuer
 // is what the functions and oauth2-proxy expect. HTTP only: TLS, where there is any, ends at the
 // edge in front of it.
-import { renderRealm } from '../keycloak-realm.ts';
-import { partOf, type KubeObject } from '../render/kube-object.ts';
-import { versions } from '../versions.ts';
-import type { PlatformContext } from './context.ts';
-import { keycloakDatabase, postgresCredentialsSecret, postgresPort, postgresServiceHost } from './postgres.ts';
-import { workload } from './workload.ts';
+import { renderRealm } from './realm.ts';
+import { partOf, type KubeObject } from '../../render/kube-object.ts';
+import { versions } from '../../versions.ts';
+import type { PlatformContext } from '../context.ts';
+import { keycloakDatabase, postgresCredentialsSecret, postgresPort, postgresServiceHost } from '../postgres.ts';
+import { workload } from '../workload.ts';
 
 /** Where Keycloak serves pages and tokens, and where it serves health (production mode's management interface). */
 export const keycloakPorts = { http: 8080, management: 9000 } as const;

@@ -8,7 +8,7 @@
 // Keycloak's in-cluster Service (oauth2-proxy goes there), and none is fetched before it is
 // needed. Secrets are not arguments (they would show in process listings): they go in the
 // environment variables named by `oauth2ProxySecretEnv`.
-import type { AppDefinition } from './app-definition.ts';
+import type { AppDefinition } from '../../app-definition.ts';
 
 export interface OAuth2ProxyOptions {
   /** The realm's issuer as tokens name it, and where browsers sign in: Keycloak's hostname + `/realms/<realm>`. */

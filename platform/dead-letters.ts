@@ -8,12 +8,12 @@
 import { readdir, readFile, rm } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
 import { z } from 'zod';
-import { deadLetterBucket, knativeErrorExtensions, type BucketDeadLetter } from '../../functions/dead-letters/index.ts';
-import { FilesystemObjectStore } from '../../functions/lib/storage/filesystem-object-store.ts';
-import type { MinioSettings } from '../../functions/lib/storage/minio-object-store.ts';
-import { errorMessage } from '../../functions/lib/errors.ts';
-import { CloudEvent, postCloudEvent } from '../../functions/lib/events/cloudevents-http.ts';
-import type { DeadLetter } from './broker.ts';
+import { deadLetterBucket, knativeErrorExtensions, type BucketDeadLetter } from '../functions/dead-letters/index.ts';
+import { FilesystemObjectStore } from '../functions/lib/storage/filesystem-object-store.ts';
+import type { MinioSettings } from '../functions/lib/storage/minio-object-store.ts';
+import { errorMessage } from '../functions/lib/errors.ts';
+import { CloudEvent, postCloudEvent } from '../functions/lib/events/cloudevents-http.ts';
+import type { DeadLetter } from './local/broker.ts';
 
 const DeadLetterSchema = z.object({
   trigger: z.string(),
@@ -156,7 +156,7 @@ export function directoryDeadLetterBucket(objectsDir: string): DeadLetterBucket 
 
 /** The bucket on MinIO (or any S3 API): the cluster's, reached with the settings the functions use. */
 export async function minioDeadLetterBucket(settings: MinioSettings): Promise<DeadLetterBucket> {
-  const { MinioObjectStore } = await import('../../functions/lib/storage/minio-object-store.ts');
+  const { MinioObjectStore } = await import('../functions/lib/storage/minio-object-store.ts');
   const store = new MinioObjectStore(settings);
   return {
     location: `${settings.endpoint.replace(/\/$/, '')}/${deadLetterBucket}`,

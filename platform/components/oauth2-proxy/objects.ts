@@ -1,11 +1,11 @@
 // oauth2-proxy in front of the admin routes: Keycloak signs the admin in, only the admin role
 // passes, and the caller's token goes on to reload-forecast, which checks it again.
-import { oauth2ProxyArgs, oauth2ProxySecretEnv } from '../oauth2-proxy.ts';
-import { partOf, type KubeObject } from '../render/kube-object.ts';
-import { versions } from '../versions.ts';
-import type { PlatformContext } from './context.ts';
-import { keycloakClusterRealmUrl, keycloakIssuer } from './keycloak.ts';
-import { workload } from './workload.ts';
+import { oauth2ProxyArgs, oauth2ProxySecretEnv } from './arguments.ts';
+import { partOf, type KubeObject } from '../../render/kube-object.ts';
+import { versions } from '../../versions.ts';
+import type { PlatformContext } from '../context.ts';
+import { keycloakClusterRealmUrl, keycloakIssuer } from '../keycloak/objects.ts';
+import { workload } from '../workload.ts';
 
 export function renderOauth2Proxy(ctx: PlatformContext): KubeObject[] {
   const labels = partOf(ctx.app, 'oauth2-proxy');

@@ -8,7 +8,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { MongoClient, type Collection } from 'mongodb';
 import type pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { ForecastListResponse, ForecastResponse } from '../../functions/get-forecast/index.ts';
 import type { DownloadResult } from '../../functions/download-forecast/index.ts';
 import { CloudEvent, decodeCloudEvent, postCloudEvent } from '../../functions/lib/events/cloudevents-http.ts';
@@ -27,9 +27,10 @@ import { startFerretdb, type RunningFerretdb } from './servers/ferretdb.ts';
 import { startMinio, type RunningMinio } from './servers/minio.ts';
 import { serverTempDir, type TempDir } from '../support/processes.ts';
 import { startPostgres, type RunningPostgres } from './servers/postgres.ts';
-import { waitFor } from './wait.ts';
 
 const locations = app.schedule.locations;
+/** How long asynchronous delivery (MinIO's webhook, the broker) may take: a failure budget, not a timing claim. */
+const delivery = { timeout: 60_000, interval: 200 };
 const servedHere: readonly FunctionName[] = ['minio-events', 'download-forecast', 'parse-forecast', 'get-forecast'];
 
 /** When a document was issued, and its object key, as the app derives them. */
@@ -166,10 +167,11 @@ describe('pipeline on MinIO, FerretDB and PostgreSQL', () => {
 
   it('stores every location from the schedule to the API, through MinIO’s own webhook', async () => {
     const traceId = await ping();
-    const list = await waitFor('every location in get-forecast', async () => {
+    const list = await vi.waitFor(async () => {
       const answer = await api<ForecastListResponse>('/api/forecasts');
-      return answer.body.pending.length === 0 ? answer.body : undefined;
-    });
+      expect(answer.body.pending, 'locations get-forecast has no forecast for yet').toEqual([]);
+      return answer.body;
+    }, delivery);
     expect(list.items.map((i) => i.location.id)).toEqual(locations.map((l) => l.id));
     expect(list.sample).toBe(false);
     expect(aemetRequests.sort()).toEqual(locations.map((l) => `/xml/municipios/localidad_${l.id}.xml`).sort());
@@ -235,13 +237,14 @@ describe('pipeline on MinIO, FerretDB and PostgreSQL', () => {
     const newer = issueOf(madrid, documents.get(madrid.id) as Buffer);
     expect(Date.parse(newer.issuedAt)).toBeGreaterThan(Date.parse(first(madrid.id).issuedAt));
     await ping();
-    const doc = await waitFor('the newer Madrid forecast in the latest store', async () => {
+    const doc = await vi.waitFor(async () => {
       const found = await latest.findOne({ _id: madrid.id });
-      return found && found.issuedAt.getTime() === Date.parse(newer.issuedAt) ? found : undefined;
-    });
+      expect(found?.issuedAt, 'the Madrid forecast in the latest store').toEqual(new Date(newer.issuedAt));
+      return found as NonNullable<typeof found>;
+    }, delivery);
     expect(doc.forecast.issuedAt).toBe(newer.issuedAt);
     expect(await minio.client.statObject('forecasts', newer.key)).toBeTruthy();
-    await waitFor('two Madrid history rows', async () => (await historyRows(madrid.id)).length === 2);
+    await vi.waitFor(async () => expect(await historyRows(madrid.id), 'Madrid history rows').toHaveLength(2), delivery);
     expect((await historyRows(madrid.id)).map((r) => r.issued_at.toISOString())).toEqual([first(madrid.id).issuedAt, newer.issuedAt]);
     expect((await api<ForecastResponse>(`/api/forecasts/${madrid.id}`)).body.issuedAt).toBe(newer.issuedAt);
     // The others did not change.
@@ -259,16 +262,17 @@ describe('pipeline on MinIO, FerretDB and PostgreSQL', () => {
     const newer = issueOf(sevilla, documents.get(sevilla.id) as Buffer);
     await ping();
     // The object is in MinIO; its notification waits in MinIO's queue directory.
-    await waitFor('the new Sevilla object in MinIO', () => minio.client.statObject('forecasts', newer.key).then(() => true));
+    await vi.waitFor(() => minio.client.statObject('forecasts', newer.key), delivery);
     expect((await latest.findOne({ _id: sevilla.id }))?.issuedAt).toEqual(new Date(first(sevilla.id).issuedAt));
 
     const back = await serveAppFunction('minio-events', relay.env, { port });
     functions.set('minio-events', back);
     stops.push(() => back.close());
-    const doc = await waitFor('the queued Sevilla notification to reach the latest store', async () => {
+    const doc = await vi.waitFor(async () => {
       const found = await latest.findOne({ _id: sevilla.id });
-      return found?.issuedAt.getTime() === Date.parse(newer.issuedAt) ? found : undefined;
-    });
+      expect(found?.issuedAt, 'the queued Sevilla notification, stored in the latest store').toEqual(new Date(newer.issuedAt));
+      return found as NonNullable<typeof found>;
+    }, delivery);
     expect(doc.forecast.location.name).toBe('Sevilla');
     expect((await historyRows(sevilla.id)).map((r) => r.issued_at.toISOString())).toEqual([first(sevilla.id).issuedAt, newer.issuedAt]);
   });

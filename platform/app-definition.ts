@@ -4,9 +4,10 @@
 // (a trigger's subscriber exists, a route's function exists) when the module loads.
 import type { Location } from '../functions/lib/forecast/model.ts';
 import type { EventType } from '../functions/lib/events/types.ts';
+import type { ServiceName } from '../functions/lib/runtime/services.ts';
 
-/** What a function's code may ask the runtime for; the rendering wires credentials for each. */
-export type ServiceName = 'objectStore' | 'latestStore' | 'historyStore' | 'auditStore' | 'eventSink' | 'tokenVerifier';
+/** What a function's code may ask the runtime for (functions/lib/runtime/services.ts); the rendering wires credentials for each. */
+export type { ServiceName };
 
 export type BucketName = 'forecasts' | 'web' | 'dead-letters';
 
@@ -18,7 +19,7 @@ export type BucketName = 'forecasts' | 'web' | 'dead-letters';
 export type BucketAccess = 'read' | 'write' | 'list';
 
 export interface FunctionSpec {
-  /** Module exporting the function (default export of `defineCloudEventFunction` or `defineHttpFunction`). */
+  /** Module whose default export is the function's `defineFunction(...)` (functions/lib/runtime/function-definition.ts). */
   handler: `functions/${string}/index.ts`;
   /** Services the function uses; anything else is refused at start. */
   uses: readonly ServiceName[];
@@ -73,6 +74,11 @@ export interface AppDefinition<F extends string> {
   triggers: Record<string, TriggerSpec<NoInfer<F>>>;
   /** Broker delivery for every trigger unless it sets its own; exhausted events go to the dead-letter sink, which every app must name. */
   delivery: DeliverySpec<NoInfer<F>> & { deadLetterSink: NoInfer<F> };
+  /**
+   * Where forecasts are kept. Each function that uses `latestStore` gets `LATEST_STORE` set to
+   * `latest.engine`; the platform installs a MongoDB replica set (Percona) for the latest
+   * forecasts and a PostgreSQL cluster (Zalando) for the history and the audit.
+   */
   databases: {
     latest: { engine: 'mongodb'; database: string; collection: string };
     history: { engine: 'postgres'; database: string };

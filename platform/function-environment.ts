@@ -19,6 +19,7 @@ export function functionEnvironment(app: App, name: FunctionName): Record<string
     FORECASTS_BUCKET: 'forecasts',
     STALE_AFTER_SECONDS: String(staleAfterSeconds(app)),
   };
+  if (spec.uses.includes('latestStore')) env.LATEST_STORE = app.databases.latest.engine;
   if (spec.uses.includes('tokenVerifier')) {
     env.OIDC_AUDIENCE = app.auth.clientId;
     env.ADMIN_ROLE = app.auth.adminRole;

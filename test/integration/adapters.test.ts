@@ -75,7 +75,7 @@ describe('container wiring on the real servers', () => {
   it('builds every store from the environment a function gets (PGSSLMODE=require on a self-signed certificate)', async () => {
     const [pgServer, minioServer, mongoServer] = await Promise.all([postgres.get(), minio.get(), ferretdb.get()]);
     if (!(await minioServer.client.bucketExists('forecasts'))) await minioServer.client.makeBucket('forecasts', 'us-east-1');
-    const env = { ...pgServer.env, ...minioServer.env, ...mongoServer.env, MONGODB_COLLECTION: 'latest_wiring' };
+    const env = { ...pgServer.env, ...minioServer.env, ...mongoServer.env, LATEST_STORE: 'mongodb', MONGODB_COLLECTION: 'latest_wiring' };
     const services = clusterServices(env, createLogger({}, { level: 'silent' }));
     try {
       const forecast = sampleForecast('28079', '2026-03-10T05:00:00.000Z');

@@ -3,6 +3,7 @@ import { systemClock } from '../clock.ts';
 import { createLogger } from '../log.ts';
 import { wireClusterServices } from './backing.ts';
 import { eventSink } from './event-sink.ts';
+import { latestStore } from './latest-store.ts';
 
 const log = createLogger({}, { level: 'silent' });
 
@@ -35,5 +36,13 @@ describe('wireClusterServices', () => {
     expect(built).toEqual(['pool']);
     await services.close();
     expect(closed).toEqual(['history', 'pool']);
+  });
+
+  it('builds the latest store LATEST_STORE names, and refuses to guess when it is missing or unknown', async () => {
+    const store = (env: Record<string, string>) => wireClusterServices(env, log, systemClock, { latestStore }).latestStore();
+    await expect(store({})).rejects.toThrow('environment variable LATEST_STORE is not set');
+    await expect(store({ LATEST_STORE: 'redis' })).rejects.toThrow('LATEST_STORE is "redis"; it must be mongodb or postgres');
+    // postgres: it goes to PGHOST (where nothing listens) to create its table.
+    await expect(store({ LATEST_STORE: 'postgres', PGHOST: '127.0.0.1', PGPORT: '9', PGUSER: 'u', PGPASSWORD: 'p', PGDATABASE: 'd', PGCONNECT_TIMEOUT: '2' })).rejects.toThrow('ECONNREFUSED 127.0.0.1:9');
   });
 });

@@ -77,6 +77,7 @@ describe('--help', () => {
     'render.ts',
     'replay-dead-letters.ts',
     'smoke.ts',
+    'versions.ts',
   ];
 
   // Side by side: each only reads its own arguments and prints.

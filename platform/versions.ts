@@ -153,9 +153,9 @@ export const versions = {
   nodeRuntime: { major: 24 },
   /**
    * The base of the function images: Node.js 24.11.1 (an LTS release of the "Krypton" line) on
-   * Debian 12 slim, the official image's multi-platform index. The digest is the one many public
-   * projects pin for this tag; it could not be pulled from this machine (no internet), so
-   * `npm run images` checks it when it first copies the base into the cluster's registry.
+   * Debian 12 slim, the official image's multi-platform index. The digest is the one public
+   * projects pin for this tag; `npm run images` checks the bytes against it when it first copies
+   * the base into the cluster's registry.
    */
   nodeBaseImage: {
     /** The Node.js release inside it: also the one CI and `scripts/use-node.sh` run everything on. */

@@ -1,6 +1,6 @@
 // What every benchmark reports and where it goes: figures measured against a baseline from the
-// same run, the machine they ran on (this machine is shared, so the load average at the start
-// is part of the result), a table on stdout, and a merge into bench/results.json under the
+// same run, the machine they ran on (a shared machine's load average at the start is part of
+// the result), a table on stdout, and a merge into bench/results.json under the
 // benchmark's name. Nothing here judges a figure: targets are printed, never asserted.
 import { readFile, writeFile } from 'node:fs/promises';
 import { cpus, loadavg } from 'node:os';

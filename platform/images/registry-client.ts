@@ -5,9 +5,8 @@
 // header of every format and written by tag or digest. Anonymous bearer tokens (Docker Hub's
 // pulls) are fetched when a registry asks for them; no credentials are read or stored.
 //
-// Why not a library: containerify 4.1.0 (the only release this registry mirror serves) is a CLI
-// whose package entry is its command line, needs Node ≥ 22 (local tooling runs on 20) and builds
-// from a folder rather than from bytes we control; oci-registry-client 0.2.0 covers pulls only
+// Why not a library: containerify (4.1.0) is a CLI whose package entry is its command line, and it
+// builds from a folder rather than from bytes we control; oci-registry-client 0.2.0 covers pulls only
 // and brings node-fetch 2; container-image-builder 3.2.0 depends on the deprecated `request`
 // and tar 4. The protocol subset used here is a dozen requests, each checked against the spec.
 import { manifestAccept, sha256, type Descriptor, type Digest } from './oci-image.ts';

@@ -1,18 +1,17 @@
 // Every pinned version of the simulated cluster, in one place. The cache directory of each
 // binary is keyed by its version, so changing a pin here is what rebuilds it. The Go modules in
 // ./control-plane must require the same versions: the build checks that before it starts.
-// The Go module proxy here answers exact versions only: pin full versions, never "latest".
+// Pin full versions, never "latest": the cache is keyed by the exact version.
 
 export const clusterVersions = {
   /**
    * Kubernetes v1.34.4: kube-apiserver, kube-controller-manager, kube-scheduler and kubectl,
-   * built from ./control-plane/kubernetes. Knative 1.22+ needs Kubernetes 1.34 or newer; the
-   * proxy serves 1.34.0, .2, .3 and .4 only.
+   * built from ./control-plane/kubernetes. Knative 1.22+ needs Kubernetes 1.34 or newer.
    */
   kubernetes: { module: 'k8s.io/kubernetes', version: 'v1.34.4' },
   /** etcd v3.6.16, the API server's store, built from ./control-plane/etcd. */
   etcd: { module: 'go.etcd.io/etcd/server/v3', version: 'v3.6.16' },
-  /** kwok v0.8.0: fake nodes and the pod lifecycle on them (`go install` works for it). */
+  /** kwok v0.8.0: fake nodes and the pod lifecycle on them (built with `go install`). */
   kwok: { module: 'sigs.k8s.io/kwok', package: 'sigs.k8s.io/kwok/cmd/kwok', version: 'v0.8.0' },
 } as const;
 

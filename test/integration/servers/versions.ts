@@ -1,7 +1,7 @@
 // Every server the integration suite runs, pinned in one place. Each entry names the upstream
-// release and how it reaches this machine; the cache directory of a server is keyed by its
+// release and where the harness gets it; the cache directory of a server is keyed by its
 // version, so changing a pin here is what makes the harness build or install it again.
-// The Go module proxy answers exact versions only: pin full versions, never "latest".
+// Pin full versions, never "latest": the cache is keyed by the exact version.
 // Keycloak and oauth2-proxy are the releases the platform deploys: their versions come from
 // platform/versions.ts, so the suite always tests what the cluster runs.
 import { versions as platformVersions } from '../../../platform/versions.ts';
@@ -32,8 +32,8 @@ export const serverVersions = {
   postgres: { major: 15, binDir: '/usr/lib/postgresql/15/bin' },
   /**
    * The CNCF distribution registry v3.1.2 (the project behind the `registry` image that the
-   * microk8s and minikube registry addons run), for pushing function images; plain
-   * `go install` of its cmd/registry works with the module proxy here.
+   * microk8s and minikube registry addons run), for pushing function images, built with a
+   * plain `go install` of its cmd/registry.
    */
   registry: { module: 'github.com/distribution/distribution/v3', version: 'v3.1.2' },
 } as const;

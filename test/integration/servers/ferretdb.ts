@@ -24,22 +24,24 @@ export interface RunningFerretdb {
   stop(): Promise<void>;
 }
 
-export async function startFerretdb(): Promise<RunningFerretdb> {
+/** Where it listens. @default 127.0.0.1 and a free port */
+export async function startFerretdb(address: { host?: string; port?: number } = {}): Promise<RunningFerretdb> {
   const binary = await installFerretdb();
   const temp = await serverTempDir('ferretdb');
-  const port = await freePort();
+  const host = address.host ?? '127.0.0.1';
+  const port = address.port ?? (await freePort());
   await mkdir(join(temp.path, 'data'));
-  const server = startProcess('ferretdb', binary, ['--listen', `127.0.0.1:${port}`, '--data-dir', join(temp.path, 'data')], {
+  const server = startProcess('ferretdb', binary, ['--listen', `${host}:${port}`, '--data-dir', join(temp.path, 'data')], {
     logFile: join(temp.path, 'ferretdb.log'),
   });
   try {
-    await waitForReady(server, `listening on port ${port}`, () => tcpOpen(port), 30_000);
+    await waitForReady(server, `listening on port ${port}`, () => tcpOpen(port, host), 30_000);
   } catch (error) {
     await temp.remove();
     throw error;
   }
   return {
-    env: { MONGODB_URL: `mongodb://127.0.0.1:${port}/`, MONGODB_DATABASE: 'forecast' },
+    env: { MONGODB_URL: `mongodb://${host}:${port}/`, MONGODB_DATABASE: 'forecast' },
     async stop() {
       await server.stop();
       await temp.remove();

@@ -165,6 +165,17 @@ async function buildFor(install: string, args: readonly string[]): Promise<strin
   return join(dir, 'lib', 'quarkus');
 }
 
+/**
+ * A Keycloak home in `dir` (bin, conf, the jars, and the build output for the options the
+ * platform renders), as each start here gets one: for a harness that runs the rendered container
+ * itself.
+ */
+export async function prepareKeycloakHome(dir: string): Promise<void> {
+  const install = await installKeycloak();
+  const quarkus = await buildFor(install, renderedKeycloak('http://keycloak.invalid').container.args);
+  await makeHome(install, dir, quarkus);
+}
+
 export async function startKeycloak(realms: readonly object[], options: KeycloakOptions = {}): Promise<RunningKeycloak> {
   const install = await installKeycloak();
   const [port, managementPort] = [await freePort(), await freePort()];

@@ -48,7 +48,13 @@ async function postgresBinaries(): Promise<string> {
   return binDir;
 }
 
-export async function startPostgres(): Promise<RunningPostgres> {
+/** Where it listens. @default 127.0.0.1 and a free port */
+export interface PostgresAddress {
+  host?: string;
+  port?: number;
+}
+
+export async function startPostgres(address: PostgresAddress = {}): Promise<RunningPostgres> {
   const binDir = await postgresBinaries();
   const temp = await serverTempDir('postgres');
   const asRoot = process.getuid?.() === 0;
@@ -62,7 +68,8 @@ export async function startPostgres(): Promise<RunningPostgres> {
   const dataDir = join(temp.path, 'data');
   const superPassword = randomBytes(16).toString('hex');
   const appPassword = randomBytes(16).toString('hex');
-  const port = await freePort();
+  const host = address.host ?? '127.0.0.1';
+  const port = address.port ?? (await freePort());
   try {
     await own(temp.path);
     const pwfile = join(temp.path, 'superuser-password');
@@ -82,7 +89,7 @@ export async function startPostgres(): Promise<RunningPostgres> {
       join(dataDir, 'postgresql.conf'),
       [
         '',
-        "listen_addresses = '127.0.0.1'",
+        `listen_addresses = '${host}'`,
         `port = ${port}`,
         `unix_socket_directories = '${temp.path}'`,
         'ssl = on',
@@ -97,7 +104,8 @@ export async function startPostgres(): Promise<RunningPostgres> {
       ].join('\n'),
     );
     // TLS only: there is no plain `host` line, so an unencrypted connection is refused.
-    await writeFile(join(dataDir, 'pg_hba.conf'), 'hostssl all all 127.0.0.1/32 scram-sha-256\n');
+    // Loopback only; a client reaching another loopback address still comes from 127.0.0.1.
+    await writeFile(join(dataDir, 'pg_hba.conf'), 'hostssl all all 127.0.0.0/8 scram-sha-256\n');
     await own(join(dataDir, 'pg_hba.conf'));
   } catch (error) {
     await temp.remove();
@@ -106,7 +114,7 @@ export async function startPostgres(): Promise<RunningPostgres> {
 
   const server = startProcess('postgres', ...as(join(binDir, 'postgres'), ['-D', dataDir]), { logFile: join(temp.path, 'postgres.log') });
   const connect = (user: string, password: string, database: string) =>
-    new pg.Pool({ host: '127.0.0.1', port, user, password, database, ssl: { rejectUnauthorized: false }, max: 2, connectionTimeoutMillis: 2_000 });
+    new pg.Pool({ host, port, user, password, database, ssl: { rejectUnauthorized: false }, max: 2, connectionTimeoutMillis: 2_000 });
   const admin = connect('postgres', superPassword, 'postgres');
   admin.on('error', () => {});
   try {
@@ -122,7 +130,7 @@ export async function startPostgres(): Promise<RunningPostgres> {
   }
   await admin.end();
 
-  const env: PostgresEnv = { PGHOST: '127.0.0.1', PGPORT: String(port), PGUSER: 'forecast', PGPASSWORD: appPassword, PGDATABASE: 'forecast', PGSSLMODE: 'require' };
+  const env: PostgresEnv = { PGHOST: host, PGPORT: String(port), PGUSER: 'forecast', PGPASSWORD: appPassword, PGDATABASE: 'forecast', PGSSLMODE: 'require' };
   return {
     env,
     pool: () => connect(env.PGUSER, env.PGPASSWORD, env.PGDATABASE),

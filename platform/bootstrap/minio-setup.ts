@@ -61,7 +61,7 @@ export async function prepareFunctionUsers(settings: MinioSettings, app: App): P
 }
 
 /** Signing in through oauth2-proxy, on the same origin as the site. */
-export const clusterSiteConfig: SiteConfig = { auth: { mode: 'proxy-cookie', signInUrl: '/oauth2/start?rd=%2F', signOutUrl: '/oauth2/sign_out?rd=%2F' } };
+export const clusterSiteConfig: SiteConfig = { auth: { mode: 'proxy-cookie', signInUrl: '/oauth2/start', signOutUrl: '/oauth2/sign_out' } };
 
 /** Builds the site if its sources changed, uploads it and its config.json; returns the number of files. */
 export async function uploadSiteToMinio(settings: MinioSettings, repoRoot: string, onBuild?: (reason: string) => void): Promise<number> {

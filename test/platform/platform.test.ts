@@ -154,6 +154,7 @@ describe.skipIf(!hasUpstream)(`the rendered platform as processes, ${profile} pr
       const [callback] = await Promise.all([page.waitForResponse((r) => new URL(r.url()).pathname === '/oauth2/callback'), page.locator('#kc-login').click()]);
       expect(callback.status(), 'the edge’s answer to /oauth2/callback').toBe(302);
       await page.waitForURL((url) => url.origin === new URL(platform.publicUrl).origin && url.pathname === '/');
+      expect(new URL(page.url()).search, 'back on the page the admin signed in from, with nothing added').toBe('');
       const reload = page.getByRole('button', { name: 'Reload now' });
       await reload.waitFor({ timeout: 30_000 });
       const [response] = await Promise.all([page.waitForResponse((r) => new URL(r.url()).pathname === '/admin/reload' && r.request().method() === 'POST'), reload.click()]);

@@ -33,6 +33,12 @@ describe('sign-in and sign-out links', () => {
     expect(signOutHref(devBearer, '/')).toBeNull();
     expect(signOutHref(proxyCookie, '/location/08019')).toBe('/oauth2/sign_out?rd=%2Flocation%2F08019');
   });
+
+  it('give one way back even when the configured URL already names one, and keep its other parameters', () => {
+    const withReturn = { ...proxyCookie, signInUrl: '/oauth2/start?rd=%2F&prompt=login', signOutUrl: '/oauth2/sign_out?rd=%2F' };
+    expect(signInHref(withReturn, '/location/28079')).toBe('/oauth2/start?rd=%2Flocation%2F28079&prompt=login');
+    expect(signOutHref(withReturn, '/')).toBe('/oauth2/sign_out?rd=%2F');
+  });
 });
 
 describe('TokenStore and captureFragmentToken', () => {

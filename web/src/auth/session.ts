@@ -38,12 +38,19 @@ export function tokenFromFragment(hash: string): FragmentToken | null {
 
 /** Where the sign-in link goes; the provider sends the visitor back to `returnPath`. */
 export function signInHref(auth: AuthConfig, returnPath: string): string {
-  const param = auth.mode === 'dev-bearer' ? 'return' : 'rd';
-  return `${auth.signInUrl}?${new URLSearchParams({ [param]: returnPath }).toString()}`;
+  return withParameter(auth.signInUrl, auth.mode === 'dev-bearer' ? 'return' : 'rd', returnPath);
 }
 
 export function signOutHref(auth: AuthConfig, returnPath: string): string | null {
-  return auth.signOutUrl === null ? null : `${auth.signOutUrl}?${new URLSearchParams({ rd: returnPath }).toString()}`;
+  return auth.signOutUrl === null ? null : withParameter(auth.signOutUrl, 'rd', returnPath);
+}
+
+/** `url` with the query parameter `name` set to `value`: one way back, whatever the URL already carried. */
+function withParameter(url: string, name: string, value: string): string {
+  const at = url.indexOf('?');
+  const query = new URLSearchParams(at < 0 ? '' : url.slice(at + 1));
+  query.set(name, value);
+  return `${at < 0 ? url : url.slice(0, at)}?${query.toString()}`;
 }
 
 const storageKey = 'knative-forecast:admin-token';

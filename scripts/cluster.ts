@@ -15,6 +15,7 @@ import { command, runSubcommands } from './lib/options.ts';
 const simulatedCluster = {
   run: 'node scripts/cluster.ts',
   description: 'The simulated cluster: a real Kubernetes control plane on loopback with fake nodes and simulated controllers (test/cluster/README.md).',
+  examples: ['npm run cluster:up', 'npm run cluster:down'],
   commands: {
     up: command({
       run: 'npm run cluster:up --',
@@ -23,9 +24,10 @@ const simulatedCluster = {
         profile: { type: 'string', choices: clusterProfiles, description: 'the nodes\' shape (default: the running one\'s, else default)' },
         kubeconfig: { type: 'string', value: 'path', description: 'where to write the kubeconfig (default: the running one\'s, else .cluster/kubeconfig)' },
       },
+      examples: ['npm run cluster:up -- --profile small', 'npm run cluster:up && KUBECONFIG=.cluster/kubeconfig npm run doctor -- --target minikube'],
     }),
-    down: command({ run: 'npm run cluster:down --', description: 'Stops it and removes its data.', options: {} }),
-    status: command({ run: 'node scripts/cluster.ts status', description: 'Says whether it runs, with each process\'s pid and memory.', options: {} }),
+    down: command({ run: 'npm run cluster:down --', description: 'Stops it and removes its data.', options: {}, examples: ['npm run cluster:down'] }),
+    status: command({ run: 'node scripts/cluster.ts status', description: 'Says whether it runs, with each process\'s pid and memory.', options: {}, examples: ['node scripts/cluster.ts status'] }),
   },
 };
 const mib = (bytes: number | undefined) => (bytes === undefined ? '-' : `${Math.round(bytes / 2 ** 20)} MiB`);

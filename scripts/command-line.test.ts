@@ -88,6 +88,9 @@ describe('--help', () => {
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(/^usage: /);
     expect(result.stdout).toMatch(/--help +print this help and exit$|<command> --help$/m);
+    // Every command shows how it is called, and takes --debug.
+    expect(result.stdout).toMatch(/^examples:\n {2}\S/m);
+    if (subcommand.length || !['cluster.ts', 'platform.ts'].includes(script)) expect(result.stdout).toMatch(/^ +--debug +on an error, print its stack and causes too$/m);
     expect(requests).toEqual([]);
   }, 60_000);
 
@@ -99,6 +102,19 @@ describe('--help', () => {
     expect(stdout).toMatch(/^ +--small +the small profile: the in-memory broker instead of Kafka$/m);
     expect(stdout).toMatch(/^ +--registry <host:port> +.*\(default: localhost:32000\)$/m);
     expect(stdout).toMatch(/^ +--public-url <url> +.*\(default: http:\/\/forecast\.127\.0\.0\.1\.sslip\.io\)$/m);
+  }, 60_000);
+
+  it('npm run bootstrap -- --help lists the options real clusters need, each with its default, and examples', async () => {
+    const { code, stdout } = await run('platform.ts', 'bootstrap', '--help');
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/^ {2}-p, --profile <name> +the minikube profile, passed to every minikube command as -p; .*\(default: minikube's current profile\)$/m);
+    expect(stdout).toMatch(/^ +--registry <host:port> +the registry images are pushed to \(default: the target's add-on registry\)$/m);
+    expect(stdout).toMatch(/^ +--pull-registry <host:port> +.*\(default: --registry\)$/m);
+    expect(stdout).toMatch(/^ +--insecure +push to --registry over plain HTTP/m);
+    expect(stdout).toMatch(/^ +--registry-username <name> +.*REGISTRY_PASSWORD or --registry-password-file, never the command line$/m);
+    expect(stdout).toMatch(/^ +--domain <name> +.*\(default: <node-ip>\.sslip\.io\)$/m);
+    expect(stdout).toMatch(/^ +--public-url <url> +.*\(default: http:\/\/forecast\.<domain>:30080\)$/m);
+    expect(stdout).toMatch(/^examples:\n {2}npm run bootstrap -- --dry-run --target minikube$/m);
   }, 60_000);
 
   it('node scripts/platform.ts --help lists the subcommands', async () => {

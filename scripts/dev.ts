@@ -23,6 +23,7 @@ const dev = command({
     'data-dir': { type: 'string', value: 'dir', default: '.data', description: 'where the databases, objects, queues and dead letters live' },
     quiet: { type: 'boolean', description: 'log only warnings and errors' },
   },
+  examples: ['npm run dev', 'npm run dev -- --offline --port 0'],
 });
 
 await runCommand(dev, async ({ values }) => {

@@ -8,8 +8,6 @@ import { chalk } from 'zx';
 import { app } from '../platform/app.ts';
 import type { Platform } from '../platform/images/oci-image.ts';
 import { pushFunctionImages, type ImagesEvent } from '../platform/images/push-images.ts';
-import { RegistryError } from '../platform/images/registry-client.ts';
-import { fail } from './lib/cli.ts';
 import { command, runCommand } from './lib/options.ts';
 
 const images = command({
@@ -24,6 +22,7 @@ const images = command({
     'source-url': { type: 'string', value: 'url', description: 'the source repository in each image\'s org.opencontainers.image.source label (default: the origin remote)' },
     json: { type: 'boolean', description: 'print only the references, as JSON, for scripts' },
   },
+  examples: ['npm run images -- --registry localhost:32000', 'npm run images -- --registry 192.168.49.2:5000 --insecure --json'],
 });
 
 await runCommand(images, async ({ values }) => {
@@ -47,9 +46,6 @@ await runCommand(images, async ({ values }) => {
     ...(values.tag !== undefined ? { tag: values.tag } : {}),
     ...(values['source-url'] !== undefined ? { sourceUrl: values['source-url'] } : {}),
     onEvent,
-  }).catch((error: unknown) => {
-    if (error instanceof RegistryError) fail(error.message, error.next);
-    throw error;
   });
   if (json) {
     console.log(JSON.stringify(Object.fromEntries(pushed.map((p) => [p.name, p.reference])), null, 2));

@@ -13,6 +13,7 @@ const mirror = command({
   options: {
     out: { type: 'string', value: 'dir', required: true, description: 'the directory to write the manifests and index.json to' },
   },
+  examples: ['npm run mirror -- --out ../manifests && npm run bootstrap -- --manifests ../manifests'],
 });
 
 await runCommand(mirror, async ({ values }) => {

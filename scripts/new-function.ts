@@ -15,6 +15,7 @@ const newFunction = command({
   options: {
     root: { type: 'string', value: 'dir', description: 'the repository to add the function to (default: this one)' },
   },
+  examples: ['npm run new-function -- hello-world'],
 });
 
 await runCommand(newFunction, async ({ values, arguments: { name } }) => {

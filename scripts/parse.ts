@@ -19,6 +19,7 @@ const parse = command({
   options: {
     location: { type: 'string', value: 'id', choices: defaultLocations.map((l) => l.id), description: 'the configured location the document is for; without it, the AEMET document\'s own id, or the location nearest its coordinates' },
   },
+  examples: ['npm run parse -- platform/local/fixtures/aemet-28079.xml'],
 });
 
 await runCommand(parse, async ({ values, arguments: { file } }) => {

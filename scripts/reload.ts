@@ -21,6 +21,7 @@ const reload = command({
     user: { type: 'string', choices: ['admin', 'viewer'], default: 'admin', description: "the development issuer's user to sign in as (npm run dev only)" },
     token: { type: 'string', value: 'JWT', description: 'an access token from Keycloak, for a cluster (default: FORECAST_TOKEN, else a development sign-in)' },
   },
+  examples: ['npm run reload', 'FORECAST_TOKEN=… npm run reload -- --url http://forecast.192.168.49.2.sslip.io:30080'],
 });
 
 await runCommand(reload, async ({ values }) => {

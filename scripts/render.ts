@@ -24,6 +24,7 @@ const render = command({
     registry: { type: 'string', value: 'host:port', default: 'localhost:32000', description: 'the registry the cluster pulls the function images from' },
     'public-url': { type: 'string', value: 'url', default: 'http://forecast.127.0.0.1.sslip.io', check: httpUrl, description: 'where the site is reached; its domain is the routes\' domain' },
   },
+  examples: ['npm run render -- --out rendered', 'npm run render -- --out rendered --small --registry localhost:5000'],
 });
 
 await runCommand(render, async ({ values }) => {

@@ -32,6 +32,7 @@ const replay = command({
     trigger: { type: 'string', value: 'name', description: 'replay only what failed on this trigger (dead-letter folders only)' },
     'dry-run': { type: 'boolean', description: 'list the dead letters, send nothing, remove nothing' },
   },
+  examples: ['npm run replay-dead-letters -- --dry-run', 'npm run replay-dead-letters -- --trigger parse-new-forecasts'],
 });
 
 await runCommand(replay, async ({ values }) => {

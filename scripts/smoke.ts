@@ -17,6 +17,7 @@ const smoke = command({
     url: { type: 'string', value: 'url', required: true, description: 'the deployed site, e.g. http://forecast.192.168.49.2.sslip.io:30080' },
     password: { type: 'string', value: 'password', description: "the admin's password (default: ADMIN_PASSWORD; a shared log would show this option)" },
   },
+  examples: ['ADMIN_PASSWORD=… npm run smoke -- --url http://forecast.192.168.49.2.sslip.io:30080'],
 });
 
 await runCommand(smoke, async ({ values }) => {

@@ -70,6 +70,7 @@ const versionsCommand = command({
   run: 'npm run versions --',
   description: 'Lists every pinned upstream version: images, release files, the Node.js release and the test servers, with how each is held.',
   options: { json: { type: 'boolean', description: 'one JSON array instead of the table' } },
+  examples: ['npm run versions', 'npm run versions -- --json'],
 });
 
 if (import.meta.main) {

@@ -1,12 +1,16 @@
 // The bootstrap's only door to the Kubernetes API: server-side apply with one field manager (and
 // the same request as a dry run first), create for what apply cannot take, read/list/delete for
 // waits, status and teardown. Requests are plain HTTP(S) with the kubeconfig's credentials, which
-// @kubernetes/client-node reads. API errors become ApiError with the API server's own message;
-// transient failures (connection refused or reset, 429, 5xx) are retried a bounded number of
-// times, each retry a new request. Nothing here decides what to apply: that is the plan's.
+// @kubernetes/client-node reads. API errors become KubeApiError with the API server's own
+// message; transient failures (connection refused or reset, 429, 5xx) are retried a bounded
+// number of times (functions/lib/runtime/retry.ts), each retry a new request. A connection that
+// still fails is a ClusterUnreachableError, which says where the cluster was looked for.
+// Nothing here decides what to apply: that is the plan's.
 import * as http from 'node:http';
 import * as https from 'node:https';
-import * as k8s from '@kubernetes/client-node';
+import type * as k8s from '@kubernetes/client-node';
+import { retry } from '../../functions/lib/runtime/retry.ts';
+import { ActionableError } from '../actionable-error.ts';
 import type { KubeObject } from '../render/kube-object.ts';
 
 /** Every object the bootstrap applies is owned by this field manager. */
@@ -23,14 +27,28 @@ export const refOf = (o: KubeObject): ObjectRef => ({ apiVersion: o.apiVersion, 
 export const describeRef = (r: ObjectRef): string => `${r.kind} ${r.namespace ? `${r.namespace}/` : ''}${r.name}`;
 
 /** An answer of the API server that is not a success: its status code, reason and message. */
-export class ApiError extends Error {
+export class KubeApiError extends Error {
   readonly code: number;
   readonly reason: string;
   constructor(code: number, reason: string, message: string) {
     super(message);
-    this.name = 'ApiError';
+    this.name = 'KubeApiError';
     this.code = code;
     this.reason = reason;
+  }
+}
+
+/** No answer from the API server at all: refused, no such host, timed out, or a TLS failure. */
+export class ClusterUnreachableError extends ActionableError {
+  override readonly name = 'ClusterUnreachableError';
+  readonly server: string;
+  constructor(action: string, server: string, cause: unknown, attempts: number) {
+    const reason = cause instanceof Error ? `${cause.message}${cause.cause instanceof Error ? ` (${cause.cause.message})` : ''}` : String(cause);
+    super(`${action}: the API server at ${server} did not answer: ${reason}${attempts > 1 ? ` (after ${attempts} attempts)` : ''}`, {
+      next: 'check that the cluster is running (minikube status, or microk8s status --wait-ready) and that the kubeconfig points at it (kubectl cluster-info)',
+      cause,
+    });
+    this.server = server;
   }
 }
 
@@ -74,41 +92,22 @@ export interface RetryPolicy {
   attempts: number;
   /** First delay; doubles each time, with jitter. @default 500 */
   baseDelayMs: number;
+  /** How long one request may wait for an answer. @default 60_000 */
+  requestTimeoutMs?: number;
 }
 
 const transientCodes = new Set([429, 500, 502, 503, 504]);
 const transientErrors = /ECONNREFUSED|ECONNRESET|EPIPE|ETIMEDOUT|socket hang up|fetch failed|network/i;
 
+const connectionFailures = /ECONNREFUSED|ECONNRESET|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH|ENETUNREACH|ETIMEDOUT|EPIPE|socket hang up|certificate|self.signed|SSL|TLS|HTTP protocol is not allowed/i;
+const textOf = (error: Error) => `${error.message} ${String((error as { code?: unknown }).code ?? '')} ${String((error.cause as Error | undefined)?.message ?? '')}`;
+
+/** Whether the request never got an answer from the server (as opposed to a bug of ours). */
+const noAnswer = (error: unknown): boolean => error instanceof Error && connectionFailures.test(textOf(error));
+
 export function isTransient(error: unknown): boolean {
-  if (error instanceof ApiError) return transientCodes.has(error.code);
-  return error instanceof Error && transientErrors.test(`${error.message} ${String((error as { code?: unknown }).code ?? '')} ${String((error.cause as Error | undefined)?.message ?? '')}`);
-}
-
-export async function withRetries<T>(action: string, policy: RetryPolicy, attempt: () => Promise<T>): Promise<T> {
-  let last: unknown;
-  for (let i = 0; i < policy.attempts; i++) {
-    try {
-      return await attempt();
-    } catch (raw) {
-      last = raw;
-      if (!isTransient(last) || i === policy.attempts - 1) break;
-      const delay = policy.baseDelayMs * 2 ** i * (0.75 + Math.random() * 0.5);
-      await new Promise((resolve) => setTimeout(resolve, delay));
-    }
-  }
-  if (last instanceof ApiError) throw last;
-  // A connection that failed says what it was for and where: the API server may be down.
-  throw new Error(`${action}: ${last instanceof Error ? last.message : String(last)} (after ${policy.attempts} attempts)`, { cause: last });
-}
-
-/** The current context of a kubeconfig (KUBECONFIG or ~/.kube/config, or the file given). */
-export function loadKubeConfig(path?: string, context?: string): k8s.KubeConfig {
-  const kc = new k8s.KubeConfig();
-  if (path) kc.loadFromFile(path);
-  else kc.loadFromDefault();
-  if (context) kc.setCurrentContext(context);
-  if (!kc.getCurrentCluster()) throw new Error(`no cluster in the kubeconfig${path ? ` ${path}` : ''}${context ? ` for context ${context}` : ''}: start your cluster (minikube start, or microk8s config > ~/.kube/config)`);
-  return kc;
+  if (error instanceof KubeApiError) return transientCodes.has(error.code);
+  return error instanceof Error && transientErrors.test(textOf(error));
 }
 
 /**
@@ -119,8 +118,15 @@ export function loadKubeConfig(path?: string, context?: string): k8s.KubeConfig 
  * `x-kubernetes-*` extensions (measured against a recording server; kubernetes-client/javascript
  * issue #2962, open), and the API server then refuses Percona's CRD.
  */
-export function clusterApi(kc: k8s.KubeConfig, retry: RetryPolicy = { attempts: 6, baseDelayMs: 500 }): ClusterApi {
+export function clusterApi(kc: k8s.KubeConfig, policy: RetryPolicy = { attempts: 6, baseDelayMs: 500 }): ClusterApi {
   const server = kc.getCurrentCluster()?.server ?? '';
+  // Each attempt a new request; an API error is the server's answer and stays as it is, a
+  // connection that never answered says where the server was looked for.
+  const withRetries = <T>(action: string, attempt: () => Promise<T>): Promise<T> =>
+    retry({ attempts: policy.attempts, baseDelayMs: policy.baseDelayMs, retryable: isTransient }, () => attempt()).catch((error: unknown) => {
+      if (error instanceof KubeApiError || !noAnswer(error)) throw error;
+      throw new ClusterUnreachableError(action, server, error, isTransient(error) ? policy.attempts : 1);
+    });
   const discovery = new Map<string, { name: string; kind: string; namespaced: boolean }[]>();
 
   const call = async (method: string, path: string, options: { body?: unknown; contentType?: string; timeoutMs?: number } = {}): Promise<{ status: number; body: unknown }> => {
@@ -144,7 +150,7 @@ export function clusterApi(kc: k8s.KubeConfig, retry: RetryPolicy = { attempts: 
           resolve({ status: res.statusCode ?? 0, body });
         });
       });
-      const timeoutMs = options.timeoutMs ?? 60_000;
+      const timeoutMs = options.timeoutMs ?? policy.requestTimeoutMs ?? 60_000;
       req.setTimeout(timeoutMs, () => req.destroy(new Error(`${method} ${url.pathname}: no answer in ${timeoutMs / 1000} s (ETIMEDOUT)`)));
       req.on('error', reject);
       req.end(payload);
@@ -154,7 +160,7 @@ export function clusterApi(kc: k8s.KubeConfig, retry: RetryPolicy = { attempts: 
   const expectOk = (action: string, answer: { status: number; body: unknown }) => {
     if (answer.status >= 200 && answer.status < 300) return answer.body;
     const status = (typeof answer.body === 'object' ? answer.body : { message: String(answer.body) }) as { message?: string; reason?: string } | undefined;
-    throw new ApiError(answer.status, status?.reason ?? '', `${action}: ${status?.message ?? `HTTP ${answer.status}`}`);
+    throw new KubeApiError(answer.status, status?.reason ?? '', `${action}: ${status?.message ?? `HTTP ${answer.status}`}`);
   };
 
   /**
@@ -166,12 +172,12 @@ export function clusterApi(kc: k8s.KubeConfig, retry: RetryPolicy = { attempts: 
     let resource = discovery.get(apiVersion)?.find((r) => r.kind === kind);
     if (!resource) {
       const answer = await call('GET', groupPath);
-      if (answer.status === 404) throw new ApiError(404, 'NotServed', `${apiVersion} is not served by the cluster (is its CRD installed?)`);
+      if (answer.status === 404) throw new KubeApiError(404, 'NotServed', `${apiVersion} is not served by the cluster (is its CRD installed?)`);
       const list = expectOk(`discover ${apiVersion}`, answer) as { resources: { name: string; kind: string; namespaced: boolean }[] };
       discovery.set(apiVersion, list.resources.filter((r) => !r.name.includes('/')));
       resource = discovery.get(apiVersion)?.find((r) => r.kind === kind);
     }
-    if (!resource) throw new ApiError(404, 'NotServed', `the cluster serves no ${kind} in ${apiVersion} (is its CRD installed?)`);
+    if (!resource) throw new KubeApiError(404, 'NotServed', `the cluster serves no ${kind} in ${apiVersion} (is its CRD installed?)`);
     return resource.namespaced && namespace ? `${groupPath}/namespaces/${encodeURIComponent(namespace)}/${resource.name}` : `${groupPath}/${resource.name}`;
   };
   const itemPath = async (ref: ObjectRef) => `${await collection(ref.apiVersion, ref.kind, ref.namespace ?? 'default')}/${encodeURIComponent(ref.name)}`;
@@ -183,39 +189,39 @@ export function clusterApi(kc: k8s.KubeConfig, retry: RetryPolicy = { attempts: 
   return {
     server,
     serves: (apiVersion, kind) =>
-      withRetries(`discover ${kind} in ${apiVersion}`, retry, () =>
+      withRetries(`discover ${kind} in ${apiVersion}`, () =>
         collection(apiVersion, kind).then(
           () => true,
           (error: unknown) => {
-            if (error instanceof ApiError && error.reason === 'NotServed') return false;
+            if (error instanceof KubeApiError && error.reason === 'NotServed') return false;
             throw error;
           },
         ),
       ),
     apply: (object, options) => {
       const action = `${options?.dryRun ? 'dry run of ' : ''}apply ${describeRef(refOf(object))}`;
-      return withRetries(action, retry, async () => {
+      return withRetries(action, async () => {
         const path = `${await itemPath(refOf(object))}${query({ fieldManager: options?.fieldManager ?? fieldManager, force: String(options?.force ?? false), dryRun: options?.dryRun ? 'All' : undefined })}`;
         return expectOk(action, await call('PATCH', path, { body: object, contentType: 'application/apply-patch+yaml' })) as KubeObject;
       });
     },
     create: (object, options) => {
       const action = `create ${describeRef(refOf(object))}`;
-      return withRetries(action, retry, async () => {
+      return withRetries(action, async () => {
         const path = `${await collection(object.apiVersion, object.kind, object.metadata.namespace ?? 'default')}${query({ fieldManager, dryRun: options?.dryRun ? 'All' : undefined })}`;
         return expectOk(action, await call('POST', path, { body: object })) as KubeObject;
       });
     },
     read: (ref) => {
       const action = `read ${describeRef(ref)}`;
-      return withRetries(action, retry, async () => {
+      return withRetries(action, async () => {
         const answer = await call('GET', await itemPath(ref));
         return answer.status === 404 ? undefined : (expectOk(action, answer) as KubeObject);
       });
     },
     list: (apiVersion, kind, options) => {
       const action = `list ${kind}`;
-      return withRetries(action, retry, async () => {
+      return withRetries(action, async () => {
         const path = `${await collection(apiVersion, kind, options?.namespace)}${query({ labelSelector: options?.labelSelector, fieldSelector: options?.fieldSelector })}`;
         const list = expectOk(action, await call('GET', path)) as { items: KubeObject[] };
         return list.items.map((item) => ({ ...item, apiVersion, kind }));
@@ -223,7 +229,7 @@ export function clusterApi(kc: k8s.KubeConfig, retry: RetryPolicy = { attempts: 
     },
     delete: (ref, options) => {
       const action = `delete ${describeRef(ref)}`;
-      return withRetries(action, retry, async () => {
+      return withRetries(action, async () => {
         const answer = await call('DELETE', await itemPath(ref), { body: { kind: 'DeleteOptions', apiVersion: 'v1', propagationPolicy: options?.propagation ?? 'Background' } });
         if (answer.status === 404) return false;
         expectOk(action, answer);
@@ -235,7 +241,7 @@ export function clusterApi(kc: k8s.KubeConfig, retry: RetryPolicy = { attempts: 
       expectOk(`POST ${path} to Service ${service.namespace}/${service.name}`, await call('POST', proxy, { body, contentType: options.contentType, timeoutMs: options.timeoutMs }));
     },
     version: () =>
-      withRetries('read the server version', retry, async () => {
+      withRetries('read the server version', async () => {
         const info = expectOk('read the server version', await call('GET', '/version')) as { major: string; minor: string; gitVersion: string };
         return { major: Number.parseInt(info.major, 10), minor: Number.parseInt(info.minor, 10), gitVersion: info.gitVersion };
       }),

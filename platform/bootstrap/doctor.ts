@@ -5,6 +5,7 @@
 // volumes, cluster DNS. Each finding says what was found, what is needed and the command that
 // fixes it; the bootstrap stops on a failure unless told to continue (`--force`), since a
 // too-small cluster leaves pods Pending rather than failing.
+import { ActionableError } from '../actionable-error.ts';
 import { parseCpuMillis, parseMemoryBytes, podRequests, requestsOf, zero, type Requests } from '../render/budget.ts';
 import type { KubeObject } from '../render/kube-object.ts';
 import { minimumKubernetes } from '../versions.ts';
@@ -157,6 +158,8 @@ export function describeFindings(findings: readonly Finding[]): string {
 export function requireHealthy(findings: readonly Finding[], force: boolean): void {
   const failed = findings.filter((f) => f.verdict === 'fail');
   if (failed.length && !force) {
-    throw new Error(`the cluster is not ready for the platform:\n${describeFindings(failed)}\n(--force continues anyway; pods that do not fit stay Pending)`);
+    throw new ActionableError(`the cluster is not ready for the platform:\n${describeFindings(failed)}`, {
+      next: 'the fix named under each failure; or --force to continue anyway (pods that do not fit stay Pending)',
+    });
   }
 }

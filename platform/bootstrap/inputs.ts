@@ -13,7 +13,7 @@ import { renderMinio } from '../components/minio/objects.ts';
 import { renderMongodb } from '../components/mongodb.ts';
 import { renderOauth2Proxy } from '../components/oauth2-proxy/objects.ts';
 import { renderPostgres } from '../components/postgres.ts';
-import { defaultBacking, renderApp } from '../render/app-resources.ts';
+import { defaultBacking, renderApp, type PullCredentials } from '../render/app-resources.ts';
 import { partOf, type KubeObject } from '../render/kube-object.ts';
 import type { ObjectRef } from './cluster-api.ts';
 import type { AppPart, ObjectSource, PlatformPart, Profile } from './plan.ts';
@@ -33,6 +33,8 @@ export interface ClusterSettings {
   domain: string;
   /** The registry as the cluster's nodes pull from it (localhost:32000 on microk8s, localhost:5000 on minikube). */
   registry: string;
+  /** Credentials the nodes pull the functions' images with. @default none: anonymous pulls */
+  pullCredentials?: PullCredentials;
 }
 
 export interface BootstrapInputs {
@@ -124,6 +126,7 @@ export function bootstrapInputs(settings: ClusterSettings, files: readonly Prepa
         broker: settings.profile === 'default' ? 'kafka' : 'in-memory',
         publicUrl: settings.publicUrl,
         backing: defaultBacking(settings.app, settings.namespace),
+        ...(settings.pullCredentials ? { pullCredentials: settings.pullCredentials } : {}),
       }),
   };
 }

@@ -5,6 +5,7 @@
 import { createServer, type Server } from 'node:net';
 import * as k8s from '@kubernetes/client-node';
 import type { MinioSettings } from '../../functions/lib/storage/minio-object-store.ts';
+import { ActionableError } from '../actionable-error.ts';
 import type { PlatformSecrets } from '../components/context.ts';
 import type { ClusterApi } from './cluster-api.ts';
 
@@ -18,7 +19,11 @@ export async function openMinio(options: { kc: k8s.KubeConfig; api: ClusterApi; 
   if (options.endpoint) return { settings: { endpoint: options.endpoint, ...credentials }, close: async () => {} };
   const pods = await options.api.list('v1', 'Pod', { namespace: options.namespace, labelSelector: 'app.kubernetes.io/component=minio' });
   const pod = pods.find((p) => (p.status as { phase?: string } | undefined)?.phase === 'Running');
-  if (!pod) throw new Error(`no running MinIO pod in ${options.namespace} to port-forward to (found ${pods.length}); check it with: kubectl -n ${options.namespace} get pods -l app.kubernetes.io/component=minio`);
+  if (!pod) {
+    throw new ActionableError(`no running MinIO pod in ${options.namespace} to port-forward to (found ${pods.length})`, {
+      next: `kubectl -n ${options.namespace} get pods -l app.kubernetes.io/component=minio shows why; or give MinIO's address with --minio-endpoint URL`,
+    });
+  }
   const forward = new k8s.PortForward(options.kc);
   const server: Server = createServer((socket) => {
     forward.portForward(options.namespace, pod.metadata.name, [9000], socket, null, socket).catch((error: unknown) => socket.destroy(error as Error));

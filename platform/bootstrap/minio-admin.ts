@@ -4,6 +4,7 @@
 // the S3 API is), and the user's secret key sent encrypted, as MinIO requires for add-user.
 // It speaks to MinIO as its root user and must never be given to a function.
 import { argon2, createCipheriv, createHash, createHmac, randomBytes } from 'node:crypto';
+import { ActionableError } from '../actionable-error.ts';
 
 export interface MinioAdminSettings {
   /** http(s)://host:port of MinIO. */
@@ -15,13 +16,13 @@ export interface MinioAdminSettings {
 }
 
 /** What MinIO answered to an admin call it refused: its error code (e.g. `AccessDenied`) and message. */
-export class MinioAdminError extends Error {
+export class MinioAdminError extends ActionableError {
+  override readonly name = 'MinioAdminError';
   readonly status: number;
   readonly code: string;
 
   constructor(status: number, code: string, message: string) {
-    super(message);
-    this.name = 'MinioAdminError';
+    super(message, { next: 'npm run status shows whether MinIO is ready; the bootstrap resumes with --resume' });
     this.status = status;
     this.code = code;
   }

@@ -79,6 +79,8 @@ export interface PlanOptions {
   namespace: string;
   /** Leave out the add-on commands (the cluster has DNS, storage and a registry already). @default false */
   skipAddons?: boolean;
+  /** The minikube profile every minikube command names (`-p`). @default minikube's own: its current profile */
+  minikubeProfile?: string;
 }
 
 const upstream = (file: string): ObjectSource => ({ from: 'upstream', file });
@@ -104,6 +106,11 @@ export const addonCommands: Record<Target, readonly (readonly string[])[]> = {
     ['minikube', 'addons', 'enable', 'storage-provisioner'],
   ],
 };
+
+/** The add-on commands of a target, each minikube command given the profile. */
+export function addonCommandsOf(target: Target, minikubeProfile?: string): (readonly string[])[] {
+  return addonCommands[target].map((command) => (command[0] === 'minikube' && minikubeProfile ? ['minikube', '-p', minikubeProfile, ...command.slice(1)] : command));
+}
 
 export function buildPlan(options: PlanOptions): Plan {
   const { target, profile, namespace } = options;
@@ -146,7 +153,7 @@ export function buildPlan(options: PlanOptions): Plan {
   const zalando = ['postgresql.crd.yaml', 'operatorconfiguration.crd.yaml', 'postgresteam.crd.yaml', 'configmap.yaml', 'operator-service-account-rbac.yaml', 'postgres-operator.yaml', 'api-service.yaml'];
   const steps: Step[] = [
     { id: 'doctor', title: 'Check the cluster', needs: [], actions: [{ kind: 'doctor' }] },
-    ...(options.skipAddons ? [] : [{ id: 'addons', title: `Enable ${target} add-ons`, needs: ['doctor'], actions: addonCommands[target].map((command) => ({ kind: 'cli' as const, command })) }]),
+    ...(options.skipAddons ? [] : [{ id: 'addons', title: `Enable ${target} add-ons`, needs: ['doctor'], actions: addonCommandsOf(target, options.minikubeProfile).map((command) => ({ kind: 'cli' as const, command })) }]),
     { id: 'namespace', title: `Namespace ${namespace} and the generated secrets`, needs: ['doctor'], actions: [apply(platform('namespace'))] },
     { id: 'serving-crds', title: 'Knative Serving CRDs', needs: ['doctor'], actions: [apply(upstream('serving-crds.yaml')), crds(upstream('serving-crds.yaml'))] },
     {

@@ -106,7 +106,7 @@ describe('waits', () => {
     expect((error as BootstrapError).step).toBe('web');
     expect((error as Error).message).toMatch(/^step "web" failed: timed out after 0 s waiting for workloads of web.yaml ready; last seen: 1 of 1 workloads not ready: Deployment demo\/web: 0\/1 ready, 0\/1 updated Available=False \(MinimumReplicasUnavailable/);
     expect((error as Error).message).toContain('pod web-6f7d not scheduled: 0/1 nodes are available: 1 Insufficient cpu.');
-    expect((error as Error).message).toContain('resume with: npm run bootstrap -- --resume');
+    expect((error as BootstrapError).next).toBe('npm run status shows what is not ready; kubectl get pods -A shows the pods; then resume with: npm run bootstrap -- --resume');
     expect(server.requests.find((r) => r.path === '/api/v1/namespaces/demo/pods')?.query.get('labelSelector')).toBe('app=web');
   });
 });

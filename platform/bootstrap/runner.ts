@@ -4,7 +4,9 @@
 // refused; then it applies them server-side with one field manager and counts what changed. The
 // runner emits typed events and never prints: the CLI turns events into progress. A failure ends
 // the run with BootstrapError naming the step, the reason and the command that resumes.
+import { systemClock, type Clock } from '../../functions/lib/runtime/clock.ts';
 import { mapConcurrent } from '../../functions/lib/runtime/concurrency.ts';
+import { ActionableError, nextStepOf } from '../actionable-error.ts';
 import type { FunctionName } from '../app.ts';
 import type { KubeObject } from '../render/kube-object.ts';
 import { describeRef, refOf, type ClusterApi, type ObjectRef } from './cluster-api.ts';
@@ -24,7 +26,8 @@ export type BootstrapEvent =
 export interface StepHooks {
   doctor(): Promise<void>;
   runCli(command: readonly string[]): Promise<void>;
-  images(): Promise<Record<FunctionName, string>>;
+  /** Builds and pushes the images; `progress` takes a line saying how far the pushes are. */
+  images(progress: (detail: string) => void): Promise<Record<FunctionName, string>>;
   buckets(): Promise<void>;
   site(): Promise<void>;
   firstDownload(): Promise<void>;
@@ -48,6 +51,8 @@ export interface RunOptions {
   timeoutScale?: number;
   /** Poll interval of waits. @default 2000 */
   pollMs?: number;
+  /** Times the steps. @default systemClock */
+  clock?: Clock;
 }
 
 export interface RunSummary {
@@ -59,12 +64,14 @@ export interface RunSummary {
   seconds: number;
 }
 
-export class BootstrapError extends Error {
+/** A step failed: which one and why; the next step is the cause's own fix, then the resume. */
+export class BootstrapError extends ActionableError {
+  override readonly name = 'BootstrapError';
   readonly step: string;
   readonly resume: string;
   constructor(step: string, cause: Error, resume: string) {
-    super(`step "${step}" failed: ${cause.message}\nFix the cause, then resume with: ${resume}`, { cause });
-    this.name = 'BootstrapError';
+    const fix = nextStepOf(cause);
+    super(`step "${step}" failed: ${cause.message}`, { next: `${fix ? `${fix}; then` : 'fix the cause, then'} resume with: ${resume}`, cause });
     this.step = step;
     this.resume = resume;
   }
@@ -151,7 +158,8 @@ export async function runPlan(options: RunOptions): Promise<RunSummary> {
   const { plan, api, inputs, hooks } = options;
   const emit = options.onEvent ?? (() => {});
   const resume = options.resumeCommand ?? 'npm run bootstrap -- --resume';
-  const started = Date.now();
+  const now = () => (options.clock ?? systemClock)().getTime();
+  const started = now();
   // A step whose result later steps read (the images step's references) runs again on a resume;
   // images are reproducible, so it sends nothing new.
   const producesValues = new Set(plan.steps.filter((s) => s.actions.some((a) => a.kind === 'images')).map((s) => s.id));
@@ -175,7 +183,7 @@ export async function runPlan(options: RunOptions): Promise<RunSummary> {
         progress(action.command.join(' '));
         return hooks.runCli(action.command);
       case 'images':
-        images = await hooks.images();
+        images = await hooks.images(progress);
         return;
       case 'buckets':
         return hooks.buckets();
@@ -185,7 +193,7 @@ export async function runPlan(options: RunOptions): Promise<RunSummary> {
         return hooks.firstDownload();
       case 'apply': {
         const list = objects(action.objects);
-        progress(`applying ${list.length} objects`);
+        progress(`applying ${list.length} object${list.length === 1 ? '' : 's'}`);
         const result = await applyObjects(api, list);
         counts.changed += result.changed.length;
         counts.unchanged += result.unchanged;
@@ -205,17 +213,17 @@ export async function runPlan(options: RunOptions): Promise<RunSummary> {
   };
 
   const runStep = async (step: Step) => {
-    const t0 = Date.now();
+    const t0 = now();
     emit({ type: 'step-started', step: step.id, title: step.title });
     const counts = { changed: 0, unchanged: 0 };
     try {
       for (const action of step.actions) await runAction(step, action, counts);
     } catch (error) {
-      const seconds = (Date.now() - t0) / 1000;
+      const seconds = (now() - t0) / 1000;
       emit({ type: 'step-failed', step: step.id, seconds, error: error as Error });
       throw new BootstrapError(step.id, error as Error, resume);
     }
-    const seconds = (Date.now() - t0) / 1000;
+    const seconds = (now() - t0) / 1000;
     emit({ type: 'step-finished', step: step.id, seconds, ...counts });
     summary.steps.push({ id: step.id, seconds, ...counts });
     summary.changed += counts.changed;
@@ -246,6 +254,6 @@ export async function runPlan(options: RunOptions): Promise<RunSummary> {
   }
   await Promise.allSettled(running.values());
   if (failure) throw failure;
-  summary.seconds = (Date.now() - started) / 1000;
+  summary.seconds = (now() - started) / 1000;
   return summary;
 }

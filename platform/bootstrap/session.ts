@@ -1,30 +1,38 @@
-// One bootstrap against one cluster, put together: the target (from the kubeconfig's context or
-// `--target`), the settings that depend on the cluster (its node address for the sslip.io domain,
-// the registry, the secrets stored by an earlier run or generated now), the upstream files, the
-// inputs, and the hooks that do what the API cannot (add-on CLIs, images, MinIO). The scripts
-// (bootstrap, deploy, status, doctor, teardown) and the cluster tests all start here.
-import { spawn } from 'node:child_process';
+// One bootstrap against one cluster, put together: the kubeconfig and whether its API server
+// answers (kubeconfig.ts), the target (target.ts), the settings that depend on the cluster (its
+// node address, node-facts.ts; domain and registry, cluster-settings.ts; the secrets stored by an
+// earlier run or generated now), the upstream files, the inputs, and the hooks that do what the
+// API cannot (add-on CLIs, add-on-cli.ts; images; MinIO). The scripts (bootstrap, deploy, status,
+// doctor, teardown) and the cluster tests all start here.
 import { join } from 'node:path';
 import type * as k8s from '@kubernetes/client-node';
 import { errorMessage } from '../../functions/lib/errors.ts';
 import { systemClock, type Clock } from '../../functions/lib/runtime/clock.ts';
 import { app as defaultApp, type App, type FunctionName } from '../app.ts';
 import { generateSecrets, type PlatformSecrets } from '../components/context.ts';
-import { edgeNodePort } from '../components/edge/objects.ts';
-import { buildAndPushImages, type ImagesEvent } from '../images/push-images.ts';
-import { knativeServiceLines, operandLines, sum, upstreamLines, workloadLines, type Requests } from '../render/budget.ts';
-import { taggedImages } from '../render/app-resources.ts';
-import type { KubeObject } from '../render/kube-object.ts';
-import { clusterApi, loadKubeConfig, type ClusterApi } from './cluster-api.ts';
+import { buildAndPushImages } from '../images/push-images.ts';
+import type { Requests } from '../render/budget.ts';
+import { runAddonCommand } from './add-on-cli.ts';
+import { clusterApi, type ClusterApi } from './cluster-api.ts';
+import { clusterSettings, defaultRegistries } from './cluster-settings.ts';
 import { requireHealthy, runDoctor, describeFindings } from './doctor.ts';
 import { requestFirstDownload } from './first-download.ts';
-import { bootstrapInputs, secretsFrom, secretsRef, type BootstrapInputs, type ClusterSettings } from './inputs.ts';
+import { imagesProgress } from './images-progress.ts';
+import { bootstrapInputs, secretsFrom, secretsRef, type BootstrapInputs } from './inputs.ts';
+import { ensureReachable, loadKubeConfig } from './kubeconfig.ts';
+import { nodeAddress, nodeArchitecture } from './node-facts.ts';
+import { requestsAtRest } from './requests-at-rest.ts';
+import { chooseTarget } from './target.ts';
 import { openMinio } from './minio-access.ts';
 import { prepareBuckets, uploadSiteToMinio } from './minio-setup.ts';
 import { buildPlan, type Plan, type Profile, type Target } from './plan.ts';
 import type { StepHooks } from './runner.ts';
 import { preparedUpstreamFiles } from './upstream-adjustments.ts';
 import type { ManifestSource } from './upstream-manifests.ts';
+
+export { clusterSettings } from './cluster-settings.ts';
+export { detectTarget } from './target.ts';
+export { requestsAtRest } from './requests-at-rest.ts';
 
 export interface SessionOptions {
   kubeconfig?: string;
@@ -35,6 +43,18 @@ export interface SessionOptions {
   manifests: ManifestSource;
   /** Registry address to push to, host:port. @default localhost:32000 (microk8s), <minikube ip>:5000 (minikube) */
   registry?: string;
+  /** The same registry as the nodes pull from it. @default `registry` when given, else the target's add-on registry */
+  pullRegistry?: string;
+  /** Plain HTTP to the push registry. @default true for the add-on registries and loopback, false otherwise */
+  insecure?: boolean;
+  /** A login for the registry: used to push, and rendered as the functions' imagePullSecret. @default none */
+  registryCredentials?: { username: string; password: string };
+  /** The minikube profile (`-p`) every minikube command runs with; implies the minikube target. @default minikube's current profile */
+  minikubeProfile?: string;
+  /** Knative's route domain and the site's. @default `<node address>.sslip.io` */
+  domain?: string;
+  /** Where browsers reach the site (e.g. behind a TLS proxy). @default `http://forecast.<domain>:<edge NodePort>` */
+  publicUrl?: string;
   /** MinIO's S3 endpoint as this machine reaches it. @default a port-forward to its pod */
   minioEndpoint?: string;
   skipAddons?: boolean;
@@ -63,57 +83,41 @@ export interface Session {
   registry: { push: string; pull: string };
 }
 
-export function detectTarget(contextName: string | undefined): Target | undefined {
-  if (!contextName) return undefined;
-  if (/microk8s/i.test(contextName)) return 'microk8s';
-  if (/minikube/i.test(contextName)) return 'minikube';
-  return undefined;
-}
-
-/** The node address routes and the site are reached at: a LoadBalancer-less laptop cluster's first node. */
-export function nodeAddress(nodes: readonly KubeObject[]): string {
-  for (const node of nodes) {
-    const addresses = ((node.status as { addresses?: { type: string; address: string }[] } | undefined)?.addresses ?? []);
-    const internal = addresses.find((a) => a.type === 'InternalIP' && /^\d+\.\d+\.\d+\.\d+$/.test(a.address));
-    if (internal) return internal.address;
-  }
-  throw new Error(`none of the cluster's ${nodes.length} nodes reports an IPv4 InternalIP: is the cluster up?`);
-}
-
-/** The CPU architecture of the cluster's nodes, so the images get the matching base. */
-export function nodeArchitecture(nodes: readonly KubeObject[]): string {
-  const architectures = new Set(nodes.map((n) => (n.status as { nodeInfo?: { architecture?: string } } | undefined)?.nodeInfo?.architecture ?? 'amd64'));
-  if (architectures.size > 1) throw new Error(`the cluster's nodes run ${[...architectures].join(' and ')}: images are built for one architecture`);
-  return [...architectures][0] ?? 'amd64';
-}
-
-/** What depends on the cluster: the sslip.io domain and public URL of its node, and its registry. */
-export function clusterSettings(o: { app: App; namespace: string; profile: Profile; secrets: PlatformSecrets; nodeAddress: string; registry: string }): ClusterSettings {
-  const domain = `${o.nodeAddress}.sslip.io`;
-  return { app: o.app, namespace: o.namespace, profile: o.profile, secrets: o.secrets, domain, publicUrl: `http://forecast.${domain}:${edgeNodePort}`, registry: o.registry };
-}
-
-const defaultRegistries = (target: Target, node: string): { push: string; pull: string } =>
-  target === 'microk8s' ? { push: 'localhost:32000', pull: 'localhost:32000' } : { push: `${node}:5000`, pull: 'localhost:5000' };
-
 export async function openSession(options: SessionOptions): Promise<Session> {
   const app = options.app ?? defaultApp;
   const repoRoot = options.repoRoot ?? join(import.meta.dirname, '..', '..');
   const log = options.log ?? (() => {});
-  const kc = loadKubeConfig(options.kubeconfig, options.context);
-  const target = options.target ?? detectTarget(kc.getCurrentContext());
-  if (!target) throw new Error(`cannot tell microk8s from minikube by the context "${kc.getCurrentContext()}": say which with --target microk8s or --target minikube`);
+  const kc = loadKubeConfig(options.kubeconfig, options.context ?? minikubeContext(options));
+  const target = chooseTarget({ target: options.target, minikubeProfile: options.minikubeProfile, context: kc.getCurrentContext(), server: kc.getCurrentCluster()?.server ?? '' });
+  await ensureReachable(kc, target, options.minikubeProfile);
   const api = clusterApi(kc);
   const namespace = app.name;
   const nodes = await api.list('v1', 'Node');
-  const node = nodeAddress(nodes);
-  const registry = options.registry ? { push: options.registry, pull: options.registry } : defaultRegistries(target, node);
+  const node = options.domain || options.publicUrl ? (safeNodeAddress(nodes) ?? '') : nodeAddress(nodes);
+  const registry = options.registry ? { push: options.registry, pull: options.pullRegistry ?? options.registry } : defaultRegistries(target, node);
+  if (!options.registry && options.pullRegistry) registry.pull = options.pullRegistry;
   const stored = secretsFrom(await api.read(secretsRef(namespace)));
   const secrets: PlatformSecrets = stored ?? generateSecrets();
-  const settings = clusterSettings({ app, namespace, profile: options.profile, secrets, nodeAddress: node, registry: registry.pull });
+  const settings = clusterSettings({
+    app,
+    namespace,
+    profile: options.profile,
+    secrets,
+    nodeAddress: node,
+    registry: registry.pull,
+    ...(options.domain ? { domain: options.domain } : {}),
+    ...(options.publicUrl ? { publicUrl: options.publicUrl } : {}),
+    ...(options.registryCredentials ? { pullCredentials: { registry: registry.pull, ...options.registryCredentials } } : {}),
+  });
   const files = await preparedUpstreamFiles(options.manifests, options.profile, { operatorNamespace: namespace });
   const inputs = bootstrapInputs(settings, files);
-  const plan = buildPlan({ target, profile: options.profile, namespace, ...(options.skipAddons ? { skipAddons: true } : {}) });
+  const plan = buildPlan({
+    target,
+    profile: options.profile,
+    namespace,
+    ...(options.skipAddons ? { skipAddons: true } : {}),
+    ...(options.minikubeProfile ? { minikubeProfile: options.minikubeProfile } : {}),
+  });
   const requests = requestsAtRest(inputs, files);
 
   const withMinio = async <T>(work: (settings: Awaited<ReturnType<typeof openMinio>>['settings']) => Promise<T>): Promise<T> => {
@@ -130,19 +134,20 @@ export async function openSession(options: SessionOptions): Promise<Session> {
       log(describeFindings(findings));
       requireHealthy(findings, options.force ?? false);
     },
-    runCli: (command) => runCommand(command),
-    async images() {
+    runCli: (command) => runAddonCommand(command),
+    async images(progress) {
       const pushed = await buildAndPushImages({
         registry: registry.push,
         functions: app.functions,
         appName: app.name,
         root: repoRoot,
         // The add-on registries of minikube and microk8s speak plain HTTP; a registry given with
-        // --registry gets the image client's default (plain HTTP on loopback, HTTPS elsewhere).
-        ...(options.registry ? {} : { insecure: true }),
+        // --registry gets --insecure, or the image client's default (plain HTTP on loopback only).
+        ...(options.registry ? (options.insecure ? { insecure: true } : {}) : { insecure: true }),
+        ...(options.registryCredentials ? { credentials: options.registryCredentials } : {}),
         platform: { os: 'linux', architecture: nodeArchitecture(nodes) },
         ...(options.imageBase ? { base: options.imageBase } : {}),
-        onEvent: (e: ImagesEvent) => log(JSON.stringify(e)),
+        onEvent: imagesProgress(Object.keys(app.functions).length, progress),
       });
       // Nodes may pull through another address of the same registry (minikube: localhost:5000).
       return Object.fromEntries(Object.entries(pushed).map(([name, ref]) => [name, (ref as string).replace(registry.push, registry.pull)])) as Record<FunctionName, string>;
@@ -161,27 +166,22 @@ export async function openSession(options: SessionOptions): Promise<Session> {
   return { kc, api, target, plan, inputs, requests, hooks, registry };
 }
 
-/** Requests of every pod the profile runs at rest, from the objects as applied (see budget.ts). */
-export function requestsAtRest(inputs: BootstrapInputs, files: readonly { release: { component: string }; objects: readonly object[] }[]): Requests {
-  const platform = Object.values(inputs.platform).flat();
-  const appObjects = inputs.app(taggedImages(inputs.settings.app, inputs.settings.registry));
-  return sum([
-    ...upstreamLines(files.map((f) => ({ component: f.release.component, objects: f.objects }))),
-    ...operandLines(platform),
-    ...workloadLines('platform', platform),
-    ...knativeServiceLines('app', appObjects),
-  ]);
+/** The context minikube writes for a profile is named after it. */
+function minikubeContext(options: SessionOptions): string | undefined {
+  if (!options.minikubeProfile) return undefined;
+  try {
+    const kc = loadKubeConfig(options.kubeconfig);
+    return kc.getContexts().some((c) => c.name === options.minikubeProfile) ? options.minikubeProfile : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
-/** Runs an add-on command, failing with its output when it fails or is not installed. */
-function runCommand(command: readonly string[]): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const [file, ...args] = command;
-    const child = spawn(file!, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    let output = '';
-    child.stdout.on('data', (c: Buffer) => (output += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (output += c.toString()));
-    child.once('error', (error) => reject(new Error(`${command.join(' ')}: ${error.message} (is ${file} installed and on PATH?)`)));
-    child.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`${command.join(' ')} exited with ${code}: ${output.trim().slice(-2000)}`))));
-  });
+/** The node address, when a domain is given and the site does not depend on it. */
+function safeNodeAddress(nodes: Parameters<typeof nodeAddress>[0]): string | undefined {
+  try {
+    return nodeAddress(nodes);
+  } catch {
+    return undefined;
+  }
 }

@@ -8,7 +8,7 @@
 // A second teardown finds nothing and says so.
 import { taggedImages } from '../render/app-resources.ts';
 import type { KubeObject } from '../render/kube-object.ts';
-import { ApiError, describeRef, refOf, type ClusterApi, type ObjectRef } from './cluster-api.ts';
+import { KubeApiError, describeRef, refOf, type ClusterApi, type ObjectRef } from './cluster-api.ts';
 import { generatedSecretsName, objectsOf, type BootstrapInputs } from './inputs.ts';
 import { waves, type Plan } from './plan.ts';
 import { waitUntil } from './waits.ts';
@@ -116,7 +116,7 @@ async function waitGone(api: ClusterApi, deleted: readonly ObjectRef[], deadline
 }
 
 /** Once a CRD is gone its kind is no longer served: there is nothing left of that kind to delete. */
-const notServed = (error: unknown) => error instanceof ApiError && error.reason === 'NotServed';
+const notServed = (error: unknown) => error instanceof KubeApiError && error.reason === 'NotServed';
 
 async function deleteIfServed(api: ClusterApi, ref: ObjectRef, propagation: 'Background' | 'Foreground'): Promise<boolean> {
   try {

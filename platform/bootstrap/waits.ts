@@ -5,8 +5,9 @@
 // thing it saw, so a slow cluster reads as slow and a broken one says where: for a workload, what
 // keeps its pods from being ready (unschedulable, an image not pulled, a crash loop, a failing
 // probe) and the kubectl command that shows more.
+import { ActionableError } from '../actionable-error.ts';
 import type { KubeObject } from '../render/kube-object.ts';
-import { ApiError, describeRef, type ClusterApi, type ObjectRef } from './cluster-api.ts';
+import { KubeApiError, describeRef, type ClusterApi, type ObjectRef } from './cluster-api.ts';
 
 export interface Readiness {
   ready: boolean;
@@ -14,11 +15,12 @@ export interface Readiness {
   detail: string;
 }
 
-export class WaitTimeoutError extends Error {
+/** A wait that ran out of time: what it waited for and the last thing it saw. */
+export class WaitTimeoutError extends ActionableError {
+  override readonly name = 'WaitTimeoutError';
   readonly what: string;
   constructor(what: string, seconds: number, lastSeen: string) {
-    super(`timed out after ${seconds} s waiting for ${what}; last seen: ${lastSeen}`);
-    this.name = 'WaitTimeoutError';
+    super(`timed out after ${seconds} s waiting for ${what}; last seen: ${lastSeen}`, { next: 'npm run status shows what is not ready; kubectl get pods -A shows the pods' });
     this.what = what;
   }
 }
@@ -132,7 +134,7 @@ async function lastProbeFailure(api: ClusterApi, pod: KubeObject, container: str
     events = await api.list('v1', 'Event', { namespace: pod.metadata.namespace!, fieldSelector: `involvedObject.kind=Pod,involvedObject.name=${pod.metadata.name},reason=Unhealthy` });
   } catch (error) {
     // Events only add to the explanation: a cluster that does not let us read them still gets the rest.
-    if (error instanceof ApiError) return undefined;
+    if (error instanceof KubeApiError) return undefined;
     throw error;
   }
   const when = (e: PodEvent) => e.lastTimestamp ?? e.eventTime ?? e.metadata?.creationTimestamp ?? '';

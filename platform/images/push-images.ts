@@ -31,6 +31,8 @@ export interface PushImagesOptions<Name extends string> {
   appName?: string;
   /** Plain HTTP to the registry. @default true for localhost and 127.0.0.0/8, false otherwise */
   insecure?: boolean;
+  /** For a registry that needs a login. @default none: anonymous */
+  credentials?: { username: string; password: string };
   /** The base image, by digest. @default versions.nodeBaseImage */
   base?: string;
   /** Platform of the cluster nodes, picked from a multi-platform base. @default this machine's (linux/amd64 on x64) */
@@ -76,7 +78,7 @@ export async function pushFunctionImages<Name extends string>(options: PushImage
   const base = parseImageReference(options.base ?? defaultBaseImage);
   if (!base.digest) throw new RegistryError(`the base image ${options.base} is not pinned by digest`, { next: 'pass --base <image>@sha256:…' });
 
-  const target = new RegistryClient({ registry, insecure: options.insecure ?? isLoopbackRegistry(registry), onEvent: emit });
+  const target = new RegistryClient({ registry, insecure: options.insecure ?? isLoopbackRegistry(registry), ...(options.credentials ? { credentials: options.credentials } : {}), onEvent: emit });
   const source = new RegistryClient({ registry: base.registry, insecure: isLoopbackRegistry(base.registry), onEvent: emit });
   await target.ping();
 

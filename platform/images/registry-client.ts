@@ -2,15 +2,21 @@
 // an image built on a base image needs, and nothing more. Blobs are checked with HEAD before
 // anything is sent, uploaded monolithically (POST for a session, one PUT with the digest), or
 // mounted from another repository of the same registry; manifests are read with the Accept
-// header of every format and written by tag or digest. Anonymous bearer tokens (Docker Hub's
-// pulls) are fetched when a registry asks for them; no credentials are read or stored.
+// header of every format and written by tag or digest. Bearer tokens are fetched when a registry
+// asks for them: anonymous ones (Docker Hub's pulls), or with the credentials the caller gives,
+// which are also sent as Basic auth to a registry that asks for that. Nothing is read from or
+// written to disk.
 //
 // Why not a library: containerify (4.1.0) is a CLI whose package entry is its command line, and it
 // builds from a folder rather than from bytes we control; oci-registry-client 0.2.0 covers pulls only
 // and brings node-fetch 2; container-image-builder 3.2.0 depends on the deprecated `request`
 // and tar 4. The protocol subset used here is a dozen requests, each checked against the spec.
+import { ActionableError } from '../actionable-error.ts';
 import { manifestAccept, sha256, type Descriptor, type Digest } from './oci-image.ts';
 import { registryApiHost } from './image-reference.ts';
+import { describeCause, parseBearerChallenge, registryErrorCodes } from './registry-answers.ts';
+
+export { parseBearerChallenge } from './registry-answers.ts';
 
 /** What the client did, for progress output and for tests that assert what went over the wire. */
 export type RegistryEvent =
@@ -25,19 +31,19 @@ export interface RegistryClientOptions {
   registry: string;
   /** Plain HTTP instead of HTTPS. @default false */
   insecure?: boolean;
+  /** For a registry that needs a login. @default none: anonymous */
+  credentials?: { username: string; password: string };
   onEvent?: (event: RegistryEvent) => void;
   /** @default globalThis.fetch */
   fetch?: typeof fetch;
 }
 
 /** A registry answer a user can act on: what went wrong and the next thing to try. */
-export class RegistryError extends Error {
+export class RegistryError extends ActionableError {
   override readonly name = 'RegistryError';
-  readonly next: string | undefined;
   readonly status: number | undefined;
   constructor(message: string, options: { next?: string; status?: number; cause?: unknown } = {}) {
-    super(message, { cause: options.cause });
-    this.next = options.next;
+    super(message, { next: options.next, cause: options.cause });
     this.status = options.status;
   }
 }
@@ -187,10 +193,10 @@ export class RegistryClient {
   ): Promise<Response> {
     const url = pathOrUrl.startsWith('/') ? `${this.baseUrl}${pathOrUrl}` : pathOrUrl;
     // A request is rebuilt for the retry after a token challenge, never re-sent half consumed.
-    const send = (token: string | undefined) =>
+    const send = (authorization: string | undefined) =>
       this.#fetch(url, {
         method,
-        headers: { ...(options.accept ? { accept: options.accept } : {}), ...options.headers, ...(token ? { authorization: `Bearer ${token}` } : {}) },
+        headers: { ...(options.accept ? { accept: options.accept } : {}), ...options.headers, ...(authorization ? { authorization } : {}) },
         // fetch sends any Uint8Array; the DOM typing only names ones backed by an ArrayBuffer.
         ...(options.body ? { body: options.body as Uint8Array<ArrayBuffer> } : {}),
         redirect: 'follow',
@@ -203,22 +209,33 @@ export class RegistryClient {
     if (response.status === 401) {
       const challenge = response.headers.get('www-authenticate');
       await response.body?.cancel();
-      const token = challenge ? await this.#anonymousToken(challenge, options.scope) : undefined;
-      if (!token) throw new RegistryError(`${this.registry} needs credentials for ${method} ${pathOrUrl}; only anonymous pulls and unauthenticated registries are supported`, { status: 401 });
+      const credentials = this.#options.credentials;
+      const basic = credentials ? `Basic ${Buffer.from(`${credentials.username}:${credentials.password}`).toString('base64')}` : undefined;
+      const token = challenge && /^\s*Basic/i.test(challenge) ? basic : challenge ? await this.#bearerToken(challenge, options.scope, basic) : undefined;
+      if (!token) {
+        throw new RegistryError(
+          credentials ? `${this.registry} refused the credentials of "${credentials.username}" for ${method} ${pathOrUrl}` : `${this.registry} needs credentials for ${method} ${pathOrUrl}`,
+          { status: 401, next: credentials ? 'check the user name and the password (REGISTRY_PASSWORD or --registry-password-file)' : '--registry-username NAME, with the password in REGISTRY_PASSWORD or --registry-password-file' },
+        );
+      }
       this.#tokens.set(scopeKey, token);
       response = await send(token);
+      if (response.status === 401 && credentials) {
+        await response.body?.cancel();
+        throw new RegistryError(`${this.registry} refused the credentials of "${credentials.username}" for ${method} ${pathOrUrl}`, { status: 401, next: 'check the user name and the password (REGISTRY_PASSWORD or --registry-password-file)' });
+      }
     }
     return response;
   }
 
-  /** Docker's token flow without credentials: GET realm?service=…&scope=… answers a bearer token. */
-  async #anonymousToken(challenge: string, scope: string | undefined): Promise<string | undefined> {
+  /** Docker's token flow: GET realm?service=…&scope=…, with Basic auth when there are credentials, answers a bearer token. */
+  async #bearerToken(challenge: string, scope: string | undefined, basic: string | undefined): Promise<string | undefined> {
     const params = parseBearerChallenge(challenge);
     if (!params?.realm) return undefined;
     const url = new URL(params.realm);
     if (params.service) url.searchParams.set('service', params.service);
     for (const s of (params.scope ?? scope ?? '').split(' ').filter(Boolean)) url.searchParams.append('scope', s);
-    const response = await this.#fetch(url, { signal: AbortSignal.timeout(smallRequestMs) }).catch((error: unknown) => {
+    const response = await this.#fetch(url, { ...(basic ? { headers: { authorization: basic } } : {}), signal: AbortSignal.timeout(smallRequestMs) }).catch((error: unknown) => {
       throw new RegistryError(`could not get a token from ${url.origin} for ${this.registry}: ${describeCause(error)}`, { cause: error });
     });
     if (!response.ok) {
@@ -226,7 +243,8 @@ export class RegistryClient {
       return undefined;
     }
     const body = (await response.json()) as { token?: string; access_token?: string };
-    return body.token ?? body.access_token;
+    const token = body.token ?? body.access_token;
+    return token ? `Bearer ${token}` : undefined;
   }
 
   #emit(event: RegistryEvent): void {
@@ -269,33 +287,3 @@ export class RegistryClient {
 
 const pull = (repository: string) => `repository:${repository}:pull`;
 const push = (repository: string) => `repository:${repository}:pull,push`;
-
-/** The key="value" pairs of a `Bearer …` WWW-Authenticate header; undefined for other schemes. */
-export function parseBearerChallenge(header: string): Record<string, string> | undefined {
-  const match = /^\s*Bearer\s+(.*)$/i.exec(header);
-  if (!match?.[1]) return undefined;
-  const params: Record<string, string> = {};
-  for (const pair of match[1].matchAll(/([A-Za-z_]+)="([^"]*)"/g)) {
-    if (pair[1] && pair[2] !== undefined) params[pair[1].toLowerCase()] = pair[2];
-  }
-  return params;
-}
-
-/** The spec's error body `{errors:[{code,message}]}` as `CODE: message; …`. */
-function registryErrorCodes(text: string): string | undefined {
-  try {
-    const body = JSON.parse(text) as { errors?: { code?: string; message?: string }[] };
-    return body.errors?.map((e) => `${e.code ?? '?'}: ${e.message ?? ''}`).join('; ') || undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-function describeCause(error: unknown): string {
-  const parts: string[] = [];
-  for (let e: unknown = error; e instanceof Error && parts.length < 4; e = e.cause) {
-    const code = (e as NodeJS.ErrnoException).code;
-    parts.push(code ? `${code} ${e.message}` : e.message);
-  }
-  return parts.join(': ') || String(error);
-}

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { app, type FunctionName } from '../app.ts';
 import { coreProblems, crdProblems, isCoreKind, sharedSchemas } from '../../test/support/schemas.ts';
-import { defaultBacking, renderApp, type AppRenderOptions } from './app-resources.ts';
+import { defaultBacking, pullSecretName, renderApp, type AppRenderOptions } from './app-resources.ts';
 
 const options: AppRenderOptions = {
   images: Object.fromEntries(Object.keys(app.functions).map((n) => [n, `localhost:32000/knative-forecast/${n}@sha256:${'a'.repeat(64)}`])) as Record<FunctionName, string>,
@@ -110,5 +110,20 @@ describe('renderApp', () => {
   it('passes kubernetes-models validation for core kinds', async () => {
     const problems = (await Promise.all(objects.filter(isCoreKind).map(coreProblems))).flat();
     expect(problems).toEqual([]);
+  });
+
+  it('with registry credentials, renders the pull Secret and every function pulls with it; the objects pass their schemas', async () => {
+    const credentials = { registry: 'registry.example.com:5000', username: 'robot', password: 's3cret' };
+    const withSecret = renderApp(app, { ...options, pullCredentials: credentials });
+    const secret = withSecret.find((o) => o.kind === 'Secret' && o.metadata.name === pullSecretName(app));
+    expect(secret?.type).toBe('kubernetes.io/dockerconfigjson');
+    const config = JSON.parse(Buffer.from((secret?.data as Record<string, string>)['.dockerconfigjson']!, 'base64').toString()) as { auths: Record<string, { auth: string }> };
+    expect(Buffer.from(config.auths['registry.example.com:5000']!.auth, 'base64').toString()).toBe('robot:s3cret');
+    for (const service of withSecret.filter((o) => o.kind === 'Service')) {
+      expect((service.spec as { template: { spec: { imagePullSecrets?: unknown } } }).template.spec.imagePullSecrets, service.metadata.name).toEqual([{ name: pullSecretName(app) }]);
+    }
+    expect(objects.some((o) => o.kind === 'Secret')).toBe(false);
+    expect((await Promise.all(withSecret.filter(isCoreKind).map(coreProblems))).flat()).toEqual([]);
+    if (sharedSchemas) expect(withSecret.filter((o) => !isCoreKind(o)).flatMap(crdProblems)).toEqual([]);
   });
 });

@@ -21,6 +21,34 @@ export interface AppRenderOptions {
   publicUrl: string;
   /** Names of the backing services the platform renders (one place, so the two agree). */
   backing: BackingServices;
+  /**
+   * Credentials for a registry that does not allow anonymous pulls: rendered as a
+   * `kubernetes.io/dockerconfigjson` Secret each function's pods pull with.
+   * @default none: the nodes pull anonymously (the add-on registries of minikube and microk8s)
+   */
+  pullCredentials?: PullCredentials;
+}
+
+export interface PullCredentials {
+  /** The registry as the nodes pull from it, host[:port]. */
+  registry: string;
+  username: string;
+  password: string;
+}
+
+/** The Secret the functions' pods pull their images with, when the registry needs credentials. */
+export const pullSecretName = (app: Pick<App, 'name'>): string => `${app.name}-registry`;
+
+function pullSecret(app: App, namespace: string, credentials: PullCredentials): KubeObject {
+  const auth = Buffer.from(`${credentials.username}:${credentials.password}`).toString('base64');
+  const config = { auths: { [credentials.registry]: { username: credentials.username, password: credentials.password, auth } } };
+  return {
+    apiVersion: 'v1',
+    kind: 'Secret',
+    metadata: { name: pullSecretName(app), namespace, labels: partOf(app, 'function') },
+    type: 'kubernetes.io/dockerconfigjson',
+    data: { '.dockerconfigjson': Buffer.from(JSON.stringify(config)).toString('base64') },
+  };
 }
 
 export interface BackingServices {
@@ -65,6 +93,7 @@ export function renderApp(app: App, options: AppRenderOptions): KubeObject[] {
   const objects: KubeObject[] = [
     { apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace, labels: partOf(app, 'app') } },
     broker(app, namespace, options.broker),
+    ...(options.pullCredentials ? [pullSecret(app, namespace, options.pullCredentials)] : []),
     ...names.map((name) => knativeService(app, name, app.functions[name], namespace, options)),
     ...Object.entries(app.triggers).map(([name, t]): KubeObject => ({
       apiVersion: 'eventing.knative.dev/v1',
@@ -164,6 +193,7 @@ function knativeService(app: App, name: FunctionName, spec: FunctionSpec, namesp
           containerConcurrency: spec.scale.concurrency ?? 10,
           timeoutSeconds: 300,
           enableServiceLinks: false,
+          ...(options.pullCredentials ? { imagePullSecrets: [{ name: pullSecretName(app) }] } : {}),
           containers: [
             {
               name: 'function',

@@ -48,6 +48,8 @@ export interface CommandSpec<T extends OptionTable = OptionTable, A extends read
   /** Required positional arguments, in order. @default none */
   arguments?: A;
   options: T;
+  /** Whole command lines for --help's "examples:", the most common first. @default none */
+  examples?: readonly string[];
 }
 
 type ValueOf<O> = O extends { type: 'boolean' }
@@ -66,6 +68,8 @@ export interface CommandGroup<C extends Readonly<Record<string, CommandSpec<Opti
   run: string;
   description: string;
   commands: C;
+  /** Whole command lines for --help's "examples:". @default none */
+  examples?: readonly string[];
 }
 
 type ParsedOf<S> = S extends CommandSpec<infer T, infer A> ? ParsedCommand<T, A> : never;
@@ -73,7 +77,7 @@ type ParsedOf<S> = S extends CommandSpec<infer T, infer A> ? ParsedCommand<T, A>
 /** Declares a command; `const` keeps the table's literal types, so `choices` become the value's type. */
 export function command<const T extends OptionTable, const A extends readonly Argument[] = readonly []>(spec: CommandSpec<T, A>): CommandSpec<T, A> {
   for (const [name, option] of Object.entries(spec.options)) {
-    if (name === 'help') throw new Error(`${spec.run}: --help is every command's own; the table must not declare it`);
+    if (name === 'help' || name === 'debug') throw new Error(`${spec.run}: --${name} is every command's own; the table must not declare it`);
     if (option.short !== undefined && !/^[a-zA-Z]$/.test(option.short)) throw new Error(`${spec.run}: --${name}'s short alias must be one letter, not "${option.short}"`);
     if (option.short === 'h') throw new Error(`${spec.run}: -h is --help; give --${name} another letter`);
   }
@@ -81,10 +85,14 @@ export function command<const T extends OptionTable, const A extends readonly Ar
 }
 
 const helpOption: BooleanOption = { type: 'boolean', short: 'h', description: 'print this help and exit' };
+const debugOption: BooleanOption = { type: 'boolean', description: 'on an error, print its stack and causes too' };
+
+/** Whether the command line asks for --debug: read before parsing, so a refused line honours it too. */
+export const wantsDebug = (args: readonly string[]): boolean => args.includes('--debug');
 
 /** The command line read against the table: its values, or 'help' when --help or -h is on it. Throws UsageError. */
 export function parseCommandLine<T extends OptionTable, A extends readonly Argument[]>(spec: CommandSpec<T, A>, args: readonly string[]): ParsedCommand<T, A> | 'help' {
-  const table: Record<string, Option> = { ...spec.options, help: helpOption };
+  const table: Record<string, Option> = { ...spec.options, help: helpOption, debug: debugOption };
   const config = Object.fromEntries(Object.entries(table).map(([name, o]) => [name, o.short === undefined ? { type: o.type } : { type: o.type, short: o.short }]));
   // A first, lenient reading: --help wins over anything wrong beside it, and when the strict
   // reading refuses the line, this one says which option was wrong.
@@ -166,7 +174,7 @@ export function helpText(spec: CommandSpec<OptionTable, readonly Argument[]>): s
   const required = Object.entries(spec.options).filter(([, o]) => o.type === 'string' && o.required);
   const line = [spec.run, ...expected.map((a) => `<${a.name}>`), ...required.map(([name, o]) => flagWithValue(name, o as StringOption)), '[options]'];
   const rows: [string, string][] = expected.map((a) => [`<${a.name}>`, a.description]);
-  for (const [name, option] of [...Object.entries(spec.options), ['help', helpOption] as const]) {
+  for (const [name, option] of [...Object.entries(spec.options), ['debug', debugOption] as const, ['help', helpOption] as const]) {
     const flag = `${option.short ? `-${option.short}, ` : '    '}${option.type === 'string' ? flagWithValue(name, option) : `--${name}`}`;
     const notes =
       option.type === 'string'
@@ -185,8 +193,13 @@ export function helpText(spec: CommandSpec<OptionTable, readonly Argument[]>): s
     '',
     'options:',
     ...table,
+    ...examplesText(spec.examples),
     '',
   ].join('\n');
+}
+
+function examplesText(examples: readonly string[] | undefined): string[] {
+  return examples?.length ? ['', 'examples:', ...examples.map((e) => `  ${e}`)] : [];
 }
 
 /** --help of a command with subcommands: each subcommand with its summary. */
@@ -202,6 +215,7 @@ export function groupHelpText(group: CommandGroup<Readonly<Record<string, Comman
     ...names.map((name) => `  ${name.padEnd(width)}  ${group.commands[name]!.description.split('\n')[0]}  (${group.commands[name]!.run.replace(/ --$/, '')})`),
     '',
     `each command's options: ${group.run} <command> --help`,
+    ...examplesText(group.examples),
     '',
   ].join('\n');
 }
@@ -235,7 +249,7 @@ export async function runCommand<T extends OptionTable, A extends readonly Argum
     const parsed = parseCommandLine(spec, args);
     if (parsed === 'help') return void process.stdout.write(helpText(spec));
     await main(parsed);
-  });
+  }, { debug: wantsDebug(args) });
 }
 
 /** runCommand for a command with subcommands: one handler per subcommand, each given its own table's values. */
@@ -249,7 +263,7 @@ export async function runSubcommands<C extends Readonly<Record<string, CommandSp
     if (chosen === 'help') return void process.stdout.write(groupHelpText(group));
     if (chosen.parsed === 'help') return void process.stdout.write(helpText(group.commands[chosen.name]!));
     await (handlers[chosen.name] as (parsed: unknown) => Promise<void>)(chosen.parsed);
-  });
+  }, { debug: wantsDebug(args) });
 }
 
 /** The candidate nearest to what was typed, when near enough to be what was meant. */

@@ -14,8 +14,6 @@ import type { DownloadResult } from '../../functions/download-forecast/index.ts'
 import { CloudEvent, decodeCloudEvent, postCloudEvent } from '../../functions/lib/events/cloudevents-http.ts';
 import { eventTypes, extensionNames } from '../../functions/lib/events/types.ts';
 import type { Forecast, Location } from '../../functions/lib/forecast/model.ts';
-import { documentKey } from '../../functions/lib/forecast/object-keys.ts';
-import { providers } from '../../functions/lib/providers/index.ts';
 import { createLogger } from '../../functions/lib/runtime/log.ts';
 import { newTraceId } from '../../functions/lib/runtime/trace.ts';
 import { app, type FunctionName } from '../../platform/app.ts';
@@ -25,6 +23,7 @@ import { startServer, type TestServer } from '../support/servers.ts';
 import { serveAppFunction, type ServedFunction } from './app-functions.ts';
 import { startFerretdb, type RunningFerretdb } from './servers/ferretdb.ts';
 import { startMinio, type RunningMinio } from './servers/minio.ts';
+import { issueOf, reissued } from '../support/documents.ts';
 import { serverTempDir, type TempDir } from '../support/processes.ts';
 import { startPostgres, type RunningPostgres } from './servers/postgres.ts';
 
@@ -32,21 +31,6 @@ const locations = app.schedule.locations;
 /** How long asynchronous delivery (MinIO's webhook, the broker) may take: a failure budget, not a timing claim. */
 const delivery = { timeout: 60_000, interval: 200 };
 const servedHere: readonly FunctionName[] = ['minio-events', 'download-forecast', 'parse-forecast', 'get-forecast'];
-
-/** When a document was issued, and its object key, as the app derives them. */
-function issueOf(location: Location, bytes: Buffer) {
-  const issuedAt = providers.aemet.parse(new Uint8Array(bytes), { location, fetchedAt: new Date(), sample: false }).issuedAt;
-  return { issuedAt, key: documentKey({ provider: 'aemet', locationId: location.id, issuedAt: new Date(issuedAt), extension: providers.aemet.fileExtension }) };
-}
-
-/** The same document issued `hours` later (AEMET's <elaborado> is a local time without offset). */
-function reissued(bytes: Buffer, hours: number): Buffer {
-  const text = bytes.toString('latin1');
-  const issued = /<elaborado>([^<]+)<\/elaborado>/.exec(text)?.[1];
-  if (!issued) throw new Error('the sample document has no <elaborado>');
-  const later = new Date(Date.parse(`${issued}Z`) + hours * 3_600_000).toISOString().slice(0, 19);
-  return Buffer.from(text.replace(`<elaborado>${issued}</elaborado>`, `<elaborado>${later}</elaborado>`), 'latin1');
-}
 
 interface LatestDocument {
   _id: string;

@@ -17,9 +17,9 @@ import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { ForecastListResponse } from '../../functions/get-forecast/index.ts';
 import type { Location } from '../../functions/lib/forecast/model.ts';
-import { providers } from '../../functions/lib/providers/index.ts';
 import { app } from '../../platform/app.ts';
 import { fixturesDir } from '../../platform/local/sample-provider.ts';
+import { issueOf, reissued } from '../support/documents.ts';
 import { serverTempDir, type TempDir } from '../support/processes.ts';
 import { startPlatform, type RunningPlatform } from './platform-harness.ts';
 import { keyOf } from './workloads.ts';
@@ -30,18 +30,6 @@ const locations = app.schedule.locations;
 /** How long asynchronous delivery may take: a failure budget, not a timing claim. */
 const delivery = { timeout: 120_000, interval: 500 };
 const provider = { host: 'www.aemet.es', ip: '127.0.3.1', port: 80 };
-
-/** When a document was issued, as the app reads it. */
-const issueOf = (location: Location, bytes: Buffer) => providers.aemet.parse(new Uint8Array(bytes), { location, fetchedAt: new Date(), sample: false }).issuedAt;
-
-/** The same document issued `hours` later (AEMET's <elaborado> is a local time without offset). */
-function reissued(bytes: Buffer, hours: number): Buffer {
-  const text = bytes.toString('latin1');
-  const issued = /<elaborado>([^<]+)<\/elaborado>/.exec(text)?.[1];
-  if (!issued) throw new Error('the sample document has no <elaborado>');
-  const later = new Date(Date.parse(`${issued}Z`) + hours * 3_600_000).toISOString().slice(0, 19);
-  return Buffer.from(text.replace(`<elaborado>${issued}</elaborado>`, `<elaborado>${later}</elaborado>`), 'latin1');
-}
 
 /** A process's environment, as the kernel holds it. */
 async function environ(pid: number): Promise<Record<string, string>> {
@@ -137,7 +125,7 @@ describe.skipIf(!hasUpstream)(`the rendered platform as processes, ${profile} pr
     const before = (await apiList()).items.find((i) => i.location.id === location.id)?.issuedAt;
     // The provider publishes a newer issue of every document.
     for (const l of locations) documents.set(l.id, reissued(documents.get(l.id) as Buffer, 6));
-    const newIssue = issueOf(location, documents.get(location.id) as Buffer);
+    const newIssue = issueOf(location, documents.get(location.id) as Buffer).issuedAt;
     expect(newIssue).not.toBe(before);
     const requestsBefore = aemetRequests.length;
 

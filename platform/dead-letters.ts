@@ -12,7 +12,8 @@ import { deadLetterBucket, knativeErrorExtensions, type BucketDeadLetter } from 
 import { FilesystemObjectStore } from '../functions/lib/storage/filesystem-object-store.ts';
 import type { MinioSettings } from '../functions/lib/storage/minio-object-store.ts';
 import { errorMessage } from '../functions/lib/errors.ts';
-import { CloudEvent, postCloudEvent } from '../functions/lib/events/cloudevents-http.ts';
+import { postCloudEvent } from '../functions/lib/events/cloudevent-delivery.ts';
+import { CloudEvent } from '../functions/lib/events/cloudevents-http.ts';
 import type { DeadLetter } from './local/broker.ts';
 
 const DeadLetterSchema = z.object({

@@ -3,7 +3,7 @@
 //   npm run bootstrap -- [--target microk8s|minikube] [-p PROFILE] [--small] [--dry-run] [--resume]
 //                        [--manifests DIR] [--registry host:port [--pull-registry host:port] [--insecure]
 //                        [--registry-username NAME]] [--domain NAME | --public-url URL]
-//                        [--minio-endpoint URL] [--skip-addons] [--force] [--kubeconfig FILE] [--context NAME]
+//                        [--minio-endpoint URL] [--otlp-endpoint URL] [--skip-addons] [--force] [--kubeconfig FILE] [--context NAME]
 //   npm run deploy      the app only (images, Knative objects, site) on a bootstrapped cluster
 //   npm run status      every component's readiness and the URLs
 //   npm run doctor      is this cluster one the platform runs on?
@@ -55,6 +55,7 @@ const cluster = {
 const applying = {
   resume: { type: 'boolean', description: 'skip the steps a failed run already finished' },
   'minio-endpoint': { type: 'string', value: 'url', description: 'MinIO\'s S3 endpoint as this machine reaches it (default: a port-forward to its pod)' },
+  'otlp-endpoint': { type: 'string', value: 'url', description: 'an OTLP/HTTP collector, e.g. http://collector.observability:4318: the functions and Knative export their spans there (default: none)' },
 } as const;
 const skipAddons = { type: 'boolean', description: 'do not enable the cluster\'s add-ons (it has them)' } as const;
 
@@ -104,7 +105,7 @@ const commands = {
 };
 
 type ClusterValues = OptionValues<typeof cluster>;
-type SessionValues = ClusterValues & { 'minio-endpoint'?: string | undefined; 'skip-addons'?: boolean; force?: boolean };
+type SessionValues = ClusterValues & { 'minio-endpoint'?: string | undefined; 'otlp-endpoint'?: string | undefined; 'skip-addons'?: boolean; force?: boolean };
 
 const structured = progressMode() === 'lines';
 const profileOf = (values: ClusterValues): Profile => (values.small ? 'small' : 'default');
@@ -122,6 +123,7 @@ function sessionOptions(values: SessionValues, log: (line: string) => void = (li
     ['domain', 'domain'],
     ['publicUrl', 'public-url'],
     ['minioEndpoint', 'minio-endpoint'],
+    ['otlpEndpoint', 'otlp-endpoint'],
   ] as const) {
     const value = values[name];
     if (value) options[key] = value;

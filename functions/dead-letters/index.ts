@@ -5,7 +5,7 @@
 // It answers 2xx only once the object is stored: a failed store answers 503 so the sender tries
 // again. It never drops an event it could read, whatever its type.
 import { createHash } from 'node:crypto';
-import { RejectedInputError } from '../lib/errors.ts';
+import { RejectedInputError, UnavailableError } from '../lib/errors.ts';
 import { decodeCloudEvent, isCloudEventRequest, type CloudEvent } from '../lib/events/cloudevents-http.ts';
 import type { Clock } from '../lib/runtime/clock.ts';
 import { defineFunction, json, type HttpRequest, type HttpResponse, type Invocation } from '../lib/runtime/function-definition.ts';
@@ -34,7 +34,7 @@ export interface DeadLettersDeps {
   now: Clock;
 }
 
-export async function storeDeadLetter(request: HttpRequest, deps: DeadLettersDeps, { log }: Invocation): Promise<HttpResponse> {
+export async function storeDeadLetter(request: HttpRequest, deps: DeadLettersDeps, { log, metrics }: Invocation): Promise<HttpResponse> {
   if (request.method !== 'POST') throw new RejectedInputError('POST the CloudEvent to dead-letter', 405, { allow: 'POST' });
   if (!isCloudEventRequest(request.headers)) throw new RejectedInputError('not a CloudEvent: no ce-specversion header or structured content type', 400);
   const event = decodeCloudEvent(request.headers, request.body);
@@ -49,8 +49,9 @@ export async function storeDeadLetter(request: HttpRequest, deps: DeadLettersDep
     });
   } catch (error) {
     if (error instanceof RejectedInputError) throw error;
-    throw Object.assign(new Error(`the dead-letter bucket is unavailable: ${(error as Error).message}`), { status: 503 });
+    throw new UnavailableError(`the dead-letter bucket is unavailable: ${(error as Error).message}`, { cause: error });
   }
+  metrics?.deadLettered(event.type);
   log.warn('dead letter stored', { key, type: event.type, id: event.id, status: letter.status, destination: letter.destination });
   return json(201, { bucket: deadLetterBucket, key });
 }

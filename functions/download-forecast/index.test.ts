@@ -53,7 +53,8 @@ describe('download-forecast', () => {
     expect(first?.key).toMatch(/^aemet\/28079\/\d{8}T\d{6}Z\.xml$/);
     const object = await deps.objects.get('forecasts', first?.key ?? '');
     expect(object?.contentType).toBe('application/xml');
-    expect(object?.metadata).toMatchObject({ traceid: invocation.traceId, sample: 'true', 'location-id': '28079', 'fetched-at': '2026-11-23T10:00:00.000Z' });
+    expect(object?.metadata.traceparent).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-01$/);
+    expect(object?.metadata).toMatchObject({ sample: 'true', 'location-id': '28079', 'fetched-at': '2026-11-23T10:00:00.000Z' });
     // The bytes are stored as served: still ISO-8859-15.
     expect(Buffer.from(object?.bytes ?? []).includes(Buffer.from('Meteorolog\xeda', 'latin1'))).toBe(true);
   });

@@ -4,7 +4,7 @@
 // location never stops the others; a store that fails fails the run, so the event is redelivered.
 import { CloudEvent } from '../lib/events/cloudevents-http.ts';
 import { eventTypes, extensionNames } from '../lib/events/types.ts';
-import { DocumentRejectedError, RejectedInputError, errorMessage } from '../lib/errors.ts';
+import { DocumentRejectedError, RejectedInputError, UnavailableError, errorMessage } from '../lib/errors.ts';
 import type { Location, ProviderId } from '../lib/forecast/model.ts';
 import { parseLocationsSetting } from '../lib/forecast/locations-setting.ts';
 import { documentKey } from '../lib/forecast/object-keys.ts';
@@ -15,6 +15,8 @@ import { mapConcurrent } from '../lib/runtime/concurrency.ts';
 import { defineFunction, type Invocation } from '../lib/runtime/function-definition.ts';
 import type { Logger } from '../lib/runtime/log.ts';
 import { retry } from '../lib/runtime/retry.ts';
+import { formatTraceparent } from '../lib/runtime/trace.ts';
+import { inSpan } from '../lib/runtime/tracing.ts';
 import type { ObjectStore } from '../lib/storage/object-store.ts';
 
 export interface DownloadDeps {
@@ -51,17 +53,18 @@ class StoreFailure extends Error {
 export async function downloadForecasts(
   request: { reloadId: string | null },
   deps: DownloadDeps,
-  { log, traceId }: Invocation,
+  { log, metrics }: Invocation,
 ): Promise<DownloadResult> {
   const result: DownloadResult = { reloadId: request.reloadId, stored: [], unchanged: [], failed: [] };
   const storeErrors: { locationId: string; error: StoreFailure }[] = [];
   await mapConcurrent(deps.locations, deps.concurrency, async (location) => {
     try {
-      const outcome = await downloadOne(location, deps, traceId, log);
+      const outcome = await downloadOne(location, deps, log);
       result[outcome.stored ? 'stored' : 'unchanged'].push({ locationId: location.id, key: outcome.key });
     } catch (error) {
       result.failed.push({ locationId: location.id, reason: errorMessage(error) });
       if (error instanceof StoreFailure) storeErrors.push({ locationId: location.id, error });
+      if (error instanceof DocumentRejectedError) metrics?.documentRejected(String(error.details?.reason ?? error.message));
       log.warn('location failed', { locationId: location.id, reason: errorMessage(error) });
     }
   });
@@ -71,12 +74,12 @@ export async function downloadForecasts(
     // redelivered run stores exactly what this one could not.
     const where = storeErrors.map((e) => e.locationId).sort().join(', ');
     // 503 with the message: the broker retries, and its log and dead letter name the locations.
-    throw Object.assign(new Error(`could not store ${storeErrors.length} document(s), for locations ${where}: ${storeErrors[0]?.error.message}`), { status: 503 });
+    throw new UnavailableError(`could not store ${storeErrors.length} document(s), for locations ${where}: ${storeErrors[0]?.error.message}`);
   }
   return result;
 }
 
-async function downloadOne(location: Location, deps: DownloadDeps, traceId: string, log: Logger) {
+async function downloadOne(location: Location, deps: DownloadDeps, log: Logger) {
   const provider = providers[location.provider];
   const url = provider.documentUrl(location, deps.baseUrls[location.provider]);
   const bytes = await retry(
@@ -85,7 +88,7 @@ async function downloadOne(location: Location, deps: DownloadDeps, traceId: stri
       baseDelayMs: deps.backoffMs,
       onRetry: (error, attempt, delayMs) => log.info('retrying fetch', { locationId: location.id, attempt, delayMs, reason: errorMessage(error) }),
     },
-    () => fetchDocument(url, location.id, deps),
+    () => inSpan(`GET ${provider.id}`, 'client', { 'url.full': url, 'forecast.location_id': location.id }, () => fetchDocument(url, location.id, deps)),
   );
   const fetchedAt = deps.now();
   const forecast = provider.parse(bytes, { location, fetchedAt, sample: deps.sample });
@@ -93,10 +96,14 @@ async function downloadOne(location: Location, deps: DownloadDeps, traceId: stri
   try {
     return await retry({ attempts: deps.attempts, baseDelayMs: deps.backoffMs }, async () => {
       if (await deps.objects.exists(deps.bucket, key)) return { key, stored: false };
-      await deps.objects.put(deps.bucket, key, bytes, {
-        contentType: provider.contentType,
-        metadata: { traceid: traceId, 'fetched-at': fetchedAt.toISOString(), sample: String(deps.sample), 'location-id': location.id },
-      });
+      // The object carries this span's trace context across MinIO: its notification's event
+      // continues the trace from here.
+      await inSpan(`store ${deps.bucket}`, 'producer', { 'forecast.object_key': key }, (span) =>
+        deps.objects.put(deps.bucket, key, bytes, {
+          contentType: provider.contentType,
+          metadata: { traceparent: formatTraceparent(span.context), 'fetched-at': fetchedAt.toISOString(), sample: String(deps.sample), 'location-id': location.id },
+        }),
+      );
       return { key, stored: true };
     });
   } catch (error) {
@@ -181,7 +188,6 @@ export default defineFunction<DownloadDeps>({
         source: '/functions/download-forecast',
         datacontenttype: 'application/json',
         data: result,
-        [extensionNames.traceId]: invocation.traceId,
         ...(reloadId ? { [extensionNames.reloadId]: reloadId } : {}),
       });
     },

@@ -7,9 +7,12 @@ import { createLogger } from '../lib/runtime/log.ts';
 import { minioNotification } from '../../platform/local/minio-notifier.ts';
 import { closedUrl, startEventRecorder } from '../../test/support/servers.ts';
 import definition, { relayNotification, type MinioEventsDeps } from './index.ts';
+import { parseTraceparent } from '../lib/runtime/trace.ts';
+import { runInTrace } from '../lib/runtime/tracing.ts';
 
 const invocation = { log: createLogger({}, { level: 'silent' }), traceId: 'ffffffffffffffffffffffffffffffff' };
 const traceId = '0123456789abcdef0123456789abcdef';
+const writerSpan = '00f067aa0ba902b7';
 
 function post(body: unknown, authorization = 'Bearer s3cret', method = 'POST'): HttpRequest {
   const text = typeof body === 'string' ? body : JSON.stringify(body);
@@ -17,7 +20,7 @@ function post(body: unknown, authorization = 'Bearer s3cret', method = 'POST'): 
 }
 
 const notification = minioNotification(
-  { bucket: 'forecasts', key: 'aemet/28079/20261123T044000Z.xml', size: 11000, contentType: 'application/xml', metadata: { traceid: traceId }, etag: 'abc123' },
+  { bucket: 'forecasts', key: 'aemet/28079/20261123T044000Z.xml', size: 11000, contentType: 'application/xml', metadata: { traceparent: `00-${traceId}-${writerSpan}-01` }, etag: 'abc123' },
   new Date('2026-11-23T10:00:00Z'),
 );
 
@@ -44,17 +47,22 @@ describe('minio-events', () => {
     expect(headers['ce-type']).toBe('io.minio.object.created');
     expect(headers['ce-source']).toBe('/minio/buckets/forecasts');
     expect(headers['ce-subject']).toBe('aemet/28079/20261123T044000Z.xml');
-    expect(headers['ce-traceid']).toBe(traceId);
+    // In the writer's trace, under a span of the relay's own that the W3C header names too.
+    const relayed = parseTraceparent(headers['ce-traceparent']);
+    expect(relayed?.traceId).toBe(traceId);
+    expect(relayed?.spanId).not.toBe(writerSpan);
+    expect(headers.traceparent).toBe(headers['ce-traceparent']);
     expect(JSON.parse(sink.received[0]?.body ?? '{}')).toMatchObject({ bucket: 'forecasts', key: 'aemet/28079/20261123T044000Z.xml', size: 11000 });
   });
 
   it('decodes URL-escaped keys (+ for spaces)', async () => {
     const spaced = minioNotification({ bucket: 'forecasts', key: 'misc/a b/ñ.xml', size: 1, contentType: 'application/xml', metadata: {}, etag: 'e' }, new Date('2026-11-23T10:00:00Z'));
     expect(spaced.Records[0]?.s3.object.key).toBe('misc%2Fa+b%2F%C3%B1.xml');
-    await relayNotification(post(spaced), deps, invocation);
+    const request = { traceId: invocation.traceId, spanId: '1111111111111111', sampled: true };
+    await runInTrace(request, () => relayNotification(post(spaced), deps, invocation));
     expect(sink.received[0]?.headers['ce-subject']).toBe('misc/a b/ñ.xml');
-    // Without a trace id in the metadata, the request's own starts the trace.
-    expect(sink.received[0]?.headers['ce-traceid']).toBe(invocation.traceId);
+    // Without a trace context in the metadata, the event continues the request's trace.
+    expect(parseTraceparent(sink.received[0]?.headers['ce-traceparent'])?.traceId).toBe(invocation.traceId);
   });
 
   it('answers MinIO’s reachability probe and empty bodies without sending anything', async () => {

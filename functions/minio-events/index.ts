@@ -7,6 +7,7 @@ import type { EventSink } from '../lib/events/event-sink.ts';
 import { extensionNames } from '../lib/events/types.ts';
 import { defineFunction, json, type HttpRequest, type HttpResponse, type Invocation } from '../lib/runtime/function-definition.ts';
 import { requireEnv } from '../lib/runtime/services.ts';
+import { parseTraceparent } from '../lib/runtime/trace.ts';
 import { timingSafeEqual } from 'node:crypto';
 
 export interface MinioEventsDeps {
@@ -42,10 +43,11 @@ export async function relayNotification(request: HttpRequest, deps: MinioEventsD
     throw new RejectedInputError(`cannot convert the notification: ${(error as Error).message}`, 400);
   }
   for (const event of events) {
-    // Objects written by download-forecast carry its trace id; others start a new trace here.
-    const withTrace = event[extensionNames.traceId] ? event : event.cloneWith({ [extensionNames.traceId]: traceId });
-    await deps.sink.send(withTrace);
-    log.info('relayed', { type: event.type, id: event.id, key: event.subject, traceid: withTrace[extensionNames.traceId] });
+    // An object written by download-forecast carries its trace context, and the sink sends the
+    // event on in that trace; any other object's event continues this request's trace.
+    await deps.sink.send(event);
+    const carried = parseTraceparent(event[extensionNames.traceparent]);
+    log.info('relayed', { type: event.type, id: event.id, key: event.subject, traceid: carried?.traceId ?? traceId });
   }
   return json(200, { relayed: events.length });
 }

@@ -3,7 +3,7 @@
 // history (unique per location and issue time). Both writes are idempotent, so a redelivered
 // event is harmless. If a store fails the handler answers 503 naming the store and the error,
 // so the broker retries, and a dead letter says which store was down.
-import { RejectedInputError, errorMessage } from '../lib/errors.ts';
+import { RejectedInputError, UnavailableError, errorMessage } from '../lib/errors.ts';
 import { ObjectCreatedDataSchema, type ObjectCreatedData } from '../lib/events/minio-notification.ts';
 import { bucketSource, eventTypes } from '../lib/events/types.ts';
 import type { Location } from '../lib/forecast/model.ts';
@@ -32,7 +32,7 @@ export interface ParseOutcome {
   history: 'added' | 'duplicate';
 }
 
-export async function parseStoredForecast(data: ObjectCreatedData, deps: ParseDeps, { log }: Invocation): Promise<ParseOutcome> {
+export async function parseStoredForecast(data: ObjectCreatedData, deps: ParseDeps, { log, metrics }: Invocation): Promise<ParseOutcome> {
   if (data.bucket !== deps.bucket) throw new RejectedInputError(`objects of bucket "${data.bucket}" are not forecasts (expected "${deps.bucket}")`, 422);
   assertSafeObjectKey(data.key);
   const key = parseDocumentKey(data.key);
@@ -49,6 +49,7 @@ export async function parseStoredForecast(data: ObjectCreatedData, deps: ParseDe
   const latest = await unavailableAs('latest store', () => deps.latest.upsertIfNewer(forecast));
   const outcome = { key: data.key, locationId: location.id, issuedAt: forecast.issuedAt, latest, history };
   log.info('forecast stored', { ...outcome });
+  metrics?.forecastStored(provider.id);
   return outcome;
 }
 
@@ -58,7 +59,7 @@ async function unavailableAs<T>(store: string, operation: () => Promise<T>): Pro
     return await operation();
   } catch (error) {
     if (error instanceof RejectedInputError) throw error;
-    throw Object.assign(new Error(`the ${store} is unavailable: ${errorMessage(error)}`, { cause: error }), { status: 503 });
+    throw new UnavailableError(`the ${store} is unavailable: ${errorMessage(error)}`, { cause: error });
   }
 }
 

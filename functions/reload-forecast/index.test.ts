@@ -62,7 +62,8 @@ describe('reload-forecast', () => {
     expect(statusUrl).toBe(`/admin/reloads/${id}`);
     expect(await db.audit.get(id)).toMatchObject({ subject: 'dev-admin', username: 'admin', status: 'requested', traceId: invocation.traceId });
     expect(sink.received).toHaveLength(1);
-    expect(sink.received[0]?.headers).toMatchObject({ 'ce-type': eventTypes.reloadRequested, 'ce-reloadid': id, 'ce-traceid': invocation.traceId });
+    expect(sink.received[0]?.headers).toMatchObject({ 'ce-type': eventTypes.reloadRequested, 'ce-reloadid': id });
+    expect(sink.received[0]?.headers['ce-traceparent']).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-01$/);
   });
 
   it('closes the audit row when the download reports back, and shows it', async () => {

@@ -9,7 +9,7 @@
 import { randomUUID } from 'node:crypto';
 import * as z from 'zod';
 import type { TokenVerifier } from '../lib/auth/token-verifier.ts';
-import { RejectedInputError, errorMessage } from '../lib/errors.ts';
+import { RejectedInputError, UnavailableError, errorMessage } from '../lib/errors.ts';
 import { CloudEvent } from '../lib/events/cloudevents-http.ts';
 import type { EventSink } from '../lib/events/event-sink.ts';
 import { eventTypes, extensionNames } from '../lib/events/types.ts';
@@ -67,12 +67,11 @@ async function requestReload(request: HttpRequest, deps: ReloadDeps, { log, trac
         datacontenttype: 'application/json',
         data: { requestedBy: admin.username ?? admin.subject },
         [extensionNames.reloadId]: id,
-        [extensionNames.traceId]: traceId,
       }),
     );
   } catch (error) {
     await deps.audit.recordResult(id, 'failed', { reason: `the broker did not accept the request: ${errorMessage(error)}` });
-    throw Object.assign(new Error(`the reload could not be queued: ${errorMessage(error)}`), { status: 503 });
+    throw new UnavailableError(`the reload could not be queued: ${errorMessage(error)}`, { cause: error });
   }
   log.info('reload requested', { reloadId: id, subject: admin.subject, username: admin.username });
   return json(202, { id, status: 'requested', statusUrl: `/admin/reloads/${id}` }, { location: `/admin/reloads/${id}` });

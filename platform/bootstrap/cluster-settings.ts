@@ -22,6 +22,8 @@ export interface SettingsOptions {
   publicUrl?: string;
   /** Credentials the nodes pull with. @default none */
   pullCredentials?: PullCredentials;
+  /** An OTLP/HTTP collector's base URL. @default none */
+  otlpEndpoint?: string;
 }
 
 export function clusterSettings(o: SettingsOptions): ClusterSettings {
@@ -36,6 +38,7 @@ export function clusterSettings(o: SettingsOptions): ClusterSettings {
     publicUrl,
     registry: o.registry,
     ...(o.pullCredentials ? { pullCredentials: o.pullCredentials } : {}),
+    ...(o.otlpEndpoint ? { otlpEndpoint: o.otlpEndpoint.replace(/\/+$/, '') } : {}),
   };
 }
 

@@ -35,6 +35,8 @@ export interface ClusterSettings {
   registry: string;
   /** Credentials the nodes pull the functions' images with. @default none: anonymous pulls */
   pullCredentials?: PullCredentials;
+  /** An OTLP/HTTP collector's base URL for Knative's spans and the functions'. @default none: no spans exported */
+  otlpEndpoint?: string;
 }
 
 export interface BootstrapInputs {
@@ -103,7 +105,7 @@ export function bootstrapInputs(settings: ClusterSettings, files: readonly Prepa
   const adjustments = files.flatMap((f) => f.adjustments);
   const kafka = settings.profile === 'default' ? renderKafka(ctx) : [];
   const isBrokerConfig = (o: KubeObject) => o.kind === 'ConfigMap' && o.metadata.name === 'kafka-broker-config';
-  const upstream = mergeSettings(files, [...renderKnativeConfig(ctx, { domain: settings.domain, registry: settings.registry }), ...kafka.filter(isBrokerConfig)], adjustments);
+  const upstream = mergeSettings(files, [...renderKnativeConfig(ctx, { domain: settings.domain, registry: settings.registry, ...(settings.otlpEndpoint ? { otlpEndpoint: settings.otlpEndpoint } : {}) }), ...kafka.filter(isBrokerConfig)], adjustments);
   const platform: Record<PlatformPart, KubeObject[]> = {
     namespace: [{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: settings.namespace, labels: partOf(settings.app, 'app') } }, secretsObject(settings)],
     kafka: kafka.filter((o) => !isBrokerConfig(o)),
@@ -127,6 +129,7 @@ export function bootstrapInputs(settings: ClusterSettings, files: readonly Prepa
         publicUrl: settings.publicUrl,
         backing: defaultBacking(settings.app, settings.namespace),
         ...(settings.pullCredentials ? { pullCredentials: settings.pullCredentials } : {}),
+        ...(settings.otlpEndpoint ? { otlpEndpoint: settings.otlpEndpoint } : {}),
       }),
   };
 }

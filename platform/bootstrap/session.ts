@@ -57,6 +57,8 @@ export interface SessionOptions {
   publicUrl?: string;
   /** MinIO's S3 endpoint as this machine reaches it. @default a port-forward to its pod */
   minioEndpoint?: string;
+  /** An OTLP/HTTP collector's base URL for the functions' and Knative's spans. @default none */
+  otlpEndpoint?: string;
   skipAddons?: boolean;
   /** The function images' base, by digest. @default versions.nodeBaseImage */
   imageBase?: string;
@@ -108,6 +110,7 @@ export async function openSession(options: SessionOptions): Promise<Session> {
     ...(options.domain ? { domain: options.domain } : {}),
     ...(options.publicUrl ? { publicUrl: options.publicUrl } : {}),
     ...(options.registryCredentials ? { pullCredentials: { registry: registry.pull, ...options.registryCredentials } } : {}),
+    ...(options.otlpEndpoint ? { otlpEndpoint: options.otlpEndpoint } : {}),
   });
   const files = await preparedUpstreamFiles(options.manifests, options.profile, { operatorNamespace: namespace });
   const inputs = bootstrapInputs(settings, files);

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tempDir } from '../../test/support/fixtures.ts';
 import { app } from '../app.ts';
 import type { ServiceName } from '../../functions/lib/runtime/services.ts';
-import { bundleFunction, bundleFunctions, optionalModules, serviceFactoryModule } from './function-bundle.ts';
+import { bundleFunction, bundleFunctions, optionalModules, serviceFactoryModule, spanExporterFile } from './function-bundle.ts';
 
 const root = join(import.meta.dirname, '../..');
 
@@ -57,6 +57,12 @@ describe('function bundles', { timeout: 90_000 }, () => {
     expect(minioEvents.code.toString()).not.toMatch(/\bfetch\(/);
     // zod is imported as a namespace, which esbuild shakes: `import { z }` brought every locale in.
     expect(minioEvents.inputs.some((input) => input.startsWith('node_modules/zod/v4/locales/') && !input.endsWith('/en.js'))).toBe(false);
+    // The OpenTelemetry SDK is a file of its own, imported only when an OTLP endpoint is set.
+    for (const bundle of bundles) {
+      expect(bundle.inputs.some((input) => input.includes('node_modules/@opentelemetry/')), bundle.name).toBe(false);
+      expect(bundle.code.toString()).toContain(`import("./${spanExporterFile}")`);
+      expect(bundle.spanExporter?.toString()).toContain('OTLPTraceExporter');
+    }
   });
 
   describe('refusals', () => {

@@ -12,6 +12,10 @@
 //     @aws-sdk/credential-providers and gcp-metadata only when a connection string asks for those
 //     features, inside try/catch; pg requires pg-native only through `pg.native`. They stay
 //     unresolved (`optionalModules`); any other unresolved module fails the build.
+// The OpenTelemetry SDK and OTLP exporter (functions/lib/runtime/otlp-spans.ts) are a second
+// file beside it, `/app/otlp-spans.mjs`, which the function imports only when an OTLP endpoint is
+// set: inside the function's own file they would be parsed at every cold start (about 180 KiB
+// and 2.6 MiB of resident memory) to serve no one.
 // It never writes to the checkout: the bundle comes back as bytes.
 import { builtinModules } from 'node:module';
 import { relative } from 'node:path';
@@ -48,7 +52,13 @@ export interface FunctionBundle {
   inputs: string[];
   /** Optional modules the bundle leaves unresolved (keys of `optionalModules`). */
   optional: string[];
+  /** The span exporter the function loads when tracing is on, `/app/<spanExporterFile>` in the image. */
+  spanExporter?: Buffer;
 }
+
+/** The span exporter's file, beside the function's in the image, as the function imports it. */
+export const spanExporterFile = 'otlp-spans.mjs';
+const spanExporterSource = 'functions/lib/runtime/otlp-spans.ts';
 
 const entryNamespace = 'function-entry';
 
@@ -60,8 +70,15 @@ const entryNamespace = 'function-entry';
 export async function bundleFunctions(root: string, entries: readonly FunctionEntry[]): Promise<FunctionBundle[]> {
   const byName = new Map(entries.map((e) => [e.name, e]));
   const result = await build({
-    entryPoints: entries.map((e) => ({ in: `${entryNamespace}:${e.name}`, out: e.name })),
+    entryPoints: [...entries.map((e) => ({ in: `${entryNamespace}:${e.name}`, out: e.name })), { in: spanExporterSource, out: spanExporterFile.replace(/\.mjs$/, '') }],
     plugins: [
+      {
+        // The function's lazy import of the span exporter stays an import of the file beside it.
+        name: 'span-exporter-beside',
+        setup(on) {
+          on.onResolve({ filter: /\/otlp-spans\.ts$/ }, (args) => (args.kind === 'dynamic-import' ? { path: `./${spanExporterFile}`, external: true } : undefined));
+        },
+      },
       {
         // The container entry point of each function, generated rather than kept as files.
         name: 'function-entries',
@@ -92,6 +109,8 @@ export async function bundleFunctions(root: string, entries: readonly FunctionEn
     outExtension: { '.js': '.mjs' },
     logLevel: 'silent',
   });
+  const spanExporter = result.outputFiles.find((file) => relative(root, file.path) === `bundles/${spanExporterFile}`);
+  if (!spanExporter) throw new Error(`esbuild produced no ${spanExporterFile}`);
   return entries.map((entry) => {
     const path = `bundles/${entry.name}.mjs`;
     const output = result.outputFiles.find((file) => relative(root, file.path) === path);
@@ -104,14 +123,14 @@ export async function bundleFunctions(root: string, entries: readonly FunctionEn
     if (forbidden.length) {
       throw new Error(`the ${entry.name} bundle includes ${forbidden[0]}: the embedded dev services must not reach a cluster image; import them from platform/local only`);
     }
-    const optional = unresolvedModules(meta.imports);
+    const optional = unresolvedModules(meta.imports).filter((name) => name !== `./${spanExporterFile}`);
     const unexpected = optional.filter((name) => !(name in optionalModules));
     if (unexpected.length) {
       throw new Error(
         `the ${entry.name} bundle leaves ${unexpected.join(', ')} unresolved: install it, or if it is optional add it with the reason to optionalModules in platform/images/function-bundle.ts`,
       );
     }
-    return { name: entry.name, code: Buffer.from(output.contents), inputs, optional };
+    return { name: entry.name, code: Buffer.from(output.contents), inputs, optional, spanExporter: Buffer.from(spanExporter.contents) };
   });
 }
 

@@ -2,7 +2,7 @@
 // its config (entry point, non-root user, environment, OCI labels) and its manifest. Pure given
 // its inputs: the same bundle, base and revision give the same digests on any machine.
 import type { ResolvedBase } from './base-image.ts';
-import type { FunctionBundle } from './function-bundle.ts';
+import { spanExporterFile, type FunctionBundle } from './function-bundle.ts';
 import { gzipLayer, writeTar } from './layer-tar.ts';
 import { blob, functionImageConfig, functionImageManifest, isDockerManifest, jsonBytes, mediaTypes, sha256, type Blob, type Digest } from './oci-image.ts';
 import type { SourceRevision } from './source-revision.ts';
@@ -28,7 +28,8 @@ export interface AssembleOptions {
 export function assembleFunctionImage(options: AssembleOptions): FunctionImage {
   const { bundle, base, revision } = options;
   const docker = isDockerManifest(base.manifest.mediaType);
-  const tar = writeTar([{ path: `app/${bundle.name}.mjs`, contents: bundle.code }], { mtime: revision.epoch });
+  const files = [{ path: `app/${bundle.name}.mjs`, contents: bundle.code }, ...(bundle.spanExporter ? [{ path: `app/${spanExporterFile}`, contents: bundle.spanExporter }] : [])];
+  const tar = writeTar(files, { mtime: revision.epoch });
   const layer = blob(docker ? mediaTypes.dockerLayerGzip : mediaTypes.ociLayerGzip, gzipLayer(tar));
   const layerDiffId = sha256(tar);
   const created = new Date(revision.epoch * 1000).toISOString();

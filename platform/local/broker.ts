@@ -11,10 +11,14 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { RejectedInputError, errorMessage } from '../../functions/lib/errors.ts';
-import { CloudEvent, decodeCloudEvent, DeliveryError, isCloudEventRequest, postCloudEvent } from '../../functions/lib/events/cloudevents-http.ts';
+import { DeliveryError, postCloudEvent } from '../../functions/lib/events/cloudevent-delivery.ts';
+import { CloudEvent, decodeCloudEvent, isCloudEventRequest } from '../../functions/lib/events/cloudevents-http.ts';
 import { systemClock, type Clock } from '../../functions/lib/runtime/clock.ts';
 import { concurrencyLimit } from '../../functions/lib/runtime/concurrency.ts';
 import type { Logger } from '../../functions/lib/runtime/log.ts';
+import { parseTraceparent, type TraceContext } from '../../functions/lib/runtime/trace.ts';
+import { startSpan } from '../../functions/lib/runtime/tracing.ts';
+import { extensionNames } from '../../functions/lib/events/types.ts';
 import type { DeliverySpec } from '../app-definition.ts';
 import { closeServer } from './close-server.ts';
 
@@ -182,7 +186,15 @@ export class LocalBroker {
       attempts = attempt + 1;
       try {
         if (!url) throw new DeliveryError(`subscriber of trigger ${trigger.name} is not running`, 503);
-        response = await this.slot(() => postCloudEvent(url, event, 60_000));
+        // Each attempt is a span in the event's trace, and the subscriber's parent.
+        const span = startSpan(`deliver ${trigger.name}`, 'producer', { 'cloudevents.event_type': event.type, 'cloudevents.event_id': event.id, attempt: attempts }, producerOf(event));
+        try {
+          response = await this.slot(() => postCloudEvent(url, event, 60_000, span.context));
+          span.end();
+        } catch (error) {
+          span.end(error);
+          throw error;
+        }
       } catch (error) {
         last = error instanceof DeliveryError ? error : new DeliveryError(errorMessage(error), null);
         this.log.warn('delivery failed', { trigger: trigger.name, type: event.type, id: event.id, attempt: attempt + 1, status: last.status, reason: last.message });
@@ -254,4 +266,9 @@ function withKnativeError(event: CloudEvent<unknown>, reason: string, status: nu
     ...(status !== null ? { knativeerrorcode: String(status) } : {}),
     ...(destination ? { knativeerrordest: destination } : {}),
   });
+}
+
+/** The span that produced `event`, from its distributed-tracing extension; null starts a new trace. */
+function producerOf(event: CloudEvent<unknown>): TraceContext | null {
+  return parseTraceparent(event[extensionNames.traceparent], event[extensionNames.tracestate]);
 }

@@ -4,16 +4,18 @@
 // store's notifications travel over HTTP as they do in the cluster, and one edge port serves
 // the site, the API and the admin routes.
 import { randomBytes } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import { errorMessage } from '../../functions/lib/errors.ts';
 import { CloudEvent } from '../../functions/lib/events/cloudevents-http.ts';
-import { eventTypes, extensionNames } from '../../functions/lib/events/types.ts';
+import { eventTypes } from '../../functions/lib/events/types.ts';
 import { systemClock, type Clock } from '../../functions/lib/runtime/clock.ts';
 import type { AnyFunctionDefinition } from '../../functions/lib/runtime/function-definition.ts';
 import { createLogger, type Logger } from '../../functions/lib/runtime/log.ts';
 import { bodyLimitOf, serveFunction, type RunningFunction } from '../../functions/lib/runtime/serve.ts';
 import { restrictServices } from '../../functions/lib/runtime/services.ts';
-import { newTraceId } from '../../functions/lib/runtime/trace.ts';
+import { traceExtensions } from '../../functions/lib/runtime/trace.ts';
+import { startSpan, startTracing } from '../../functions/lib/runtime/tracing.ts';
 import type { DeliverySpec } from '../app-definition.ts';
 import type { App, FunctionName } from '../app.ts';
 import { parseCron } from '../cron.ts';
@@ -77,6 +79,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
   const stop = async () => {
     for (const close of closers.reverse()) await close().catch((error: unknown) => log.warn('stop step failed', { reason: errorMessage(error) }));
   };
+  // Spans go where OTEL_EXPORTER_OTLP_ENDPOINT says, as a function's do in the cluster.
+  closers.push(await startTracing(process.env, app.name));
   try {
     const notifier = new MinioNotifier(join(options.dataDir, 'minio-queue'), log.child({ component: 'minio-notifier' }), { now: clock });
     // Which buckets notify, and which function receives their notifications (MinIO's webhook target).
@@ -108,7 +112,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       // A function not loaded yet has no URL either: the edge answers 503 before any limit applies.
       maxBodyBytes: (name) => bodyLimits.get(name) ?? Number.POSITIVE_INFINITY,
       objects: backends.objects,
-      extra: (req, res) => devIssuer.current?.handle(req, res) ?? Promise.resolve(false),
+      extra: async (req, res) => (await serveMetrics(req, res, running)) || ((await devIssuer.current?.handle(req, res)) ?? false),
     });
     closers.push(() => edge.close());
     const issuer = await createDevIssuer({
@@ -172,6 +176,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
 
     const triggerSchedule = async () => {
       const now = clock();
+      const tick = startSpan('schedule', 'producer', { 'cloudevents.event_type': eventTypes.schedule }, null);
       await broker.publish(
         new CloudEvent({
           id: `ping-${now.getTime()}`,
@@ -180,9 +185,11 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
           time: now.toISOString(),
           datacontenttype: 'application/json',
           data: {},
-          [extensionNames.traceId]: newTraceId(),
+          // The schedule's tick starts the trace every hop of the run joins.
+          ...traceExtensions(tick.context),
         }),
       );
+      tick.end();
     };
     if (options.schedule ?? true) {
       const cron = parseCron(app.schedule.cron);
@@ -225,4 +232,21 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     await stop();
     throw error;
   }
+}
+
+/**
+ * `GET /metrics/<function>` on the edge: that function's /metrics, as a scraper in the cluster
+ * reads it from the function's own port (each function keeps a registry of its own).
+ */
+async function serveMetrics(req: IncomingMessage, res: ServerResponse, running: ReadonlyMap<string, RunningFunction>): Promise<boolean> {
+  const match = /^\/metrics\/([a-z0-9-]+)$/.exec((req.url ?? '').split('?')[0] ?? '');
+  if (req.method !== 'GET' || !match) return false;
+  const fn = running.get(match[1] ?? '');
+  if (!fn) {
+    res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' }).end(`no function ${match[1]} is running\n`);
+    return true;
+  }
+  const { contentType, text } = await fn.metrics.exposition();
+  res.writeHead(200, { 'content-type': contentType }).end(text);
+  return true;
 }

@@ -126,4 +126,17 @@ describe('renderApp', () => {
     expect((await Promise.all(withSecret.filter(isCoreKind).map(coreProblems))).flat()).toEqual([]);
     if (sharedSchemas) expect(withSecret.filter((o) => !isCoreKind(o)).flatMap(crdProblems)).toEqual([]);
   });
+
+  it('annotates every function’s revision for Prometheus scraping of its /metrics, and points the functions at an OTLP endpoint only when one is given', () => {
+    type Rendered = { template: { metadata: { annotations: Record<string, string> }; spec: { containers: { env: { name: string; value?: string }[] }[] } } };
+    for (const service of byKind('Service')) {
+      const spec = service.spec as Rendered;
+      expect(spec.template.metadata.annotations).toMatchObject({ 'prometheus.io/scrape': 'true', 'prometheus.io/port': '8080', 'prometheus.io/path': '/metrics' });
+      expect(spec.template.spec.containers[0]?.env.some((e) => e.name === 'OTEL_EXPORTER_OTLP_ENDPOINT')).toBe(false);
+    }
+    const traced = renderApp(app, { ...options, otlpEndpoint: 'http://collector.observability:4318' }).filter((o) => o.kind === 'Service');
+    for (const service of traced) {
+      expect((service.spec as Rendered).template.spec.containers[0]?.env).toContainEqual({ name: 'OTEL_EXPORTER_OTLP_ENDPOINT', value: 'http://collector.observability:4318' });
+    }
+  });
 });

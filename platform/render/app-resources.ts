@@ -27,7 +27,15 @@ export interface AppRenderOptions {
    * @default none: the nodes pull anonymously (the add-on registries of minikube and microk8s)
    */
   pullCredentials?: PullCredentials;
+  /** An OTLP/HTTP collector's base URL, set as each function's OTEL_EXPORTER_OTLP_ENDPOINT. @default none: functions export no spans */
+  otlpEndpoint?: string;
 }
+
+/**
+ * The annotations a Prometheus that discovers pods by annotation scrapes: the function's own
+ * port and its /metrics (the user container's port, not the queue-proxy's).
+ */
+export const scrapeAnnotations = { 'prometheus.io/scrape': 'true', 'prometheus.io/port': '8080', 'prometheus.io/path': '/metrics' } as const;
 
 export interface PullCredentials {
   /** The registry as the nodes pull from it, host[:port]. */
@@ -170,6 +178,7 @@ function knativeService(app: App, name: FunctionName, spec: FunctionSpec, namesp
   if (Object.values(app.buckets).some((bucket) => 'notify' in bucket && bucket.notify?.via === name)) {
     env.set('MINIO_WEBHOOK_AUTH_TOKEN', secretEnv('MINIO_WEBHOOK_AUTH_TOKEN', options.backing.minio.secret, 'webhookToken'));
   }
+  if (options.otlpEndpoint) env.set('OTEL_EXPORTER_OTLP_ENDPOINT', { name: 'OTEL_EXPORTER_OTLP_ENDPOINT', value: options.otlpEndpoint });
   const cpuMillis = Number(spec.resources.cpu.replace('m', ''));
   return {
     apiVersion: 'serving.knative.dev/v1',
@@ -187,6 +196,7 @@ function knativeService(app: App, name: FunctionName, spec: FunctionSpec, namesp
           annotations: {
             'autoscaling.knative.dev/min-scale': String(spec.scale.min),
             'autoscaling.knative.dev/max-scale': String(spec.scale.max),
+            ...scrapeAnnotations,
           },
         },
         spec: {

@@ -11,16 +11,24 @@ import { createLogger } from '../../functions/lib/runtime/log.ts';
 import { app } from '../../platform/app.ts';
 import { startLocalRuntime, type LocalRuntime } from '../../platform/local/runtime.ts';
 import { directoryDeadLetterBucket, parseBucketDeadLetter } from '../../platform/dead-letters.ts';
+import { startTracing } from '../../functions/lib/runtime/tracing.ts';
 import { tempDir } from '../support/fixtures.ts';
+import { ancestry, orphansOf, startOtlpReceiver } from '../support/otlp-receiver.ts';
 
 const siteDir = join(import.meta.dirname, 'site');
 
 describe('embedded pipeline', () => {
   let dir: Awaited<ReturnType<typeof tempDir>>;
   let runtime: LocalRuntime;
+  let receiver: Awaited<ReturnType<typeof startOtlpReceiver>>;
+  let stopTracing: () => Promise<void>;
+  const lines: Record<string, unknown>[] = [];
 
   beforeAll(async () => {
     dir = await tempDir('forecast-pipeline-');
+    // Spans go to a receiver of the test's own, as with OTEL_EXPORTER_OTLP_ENDPOINT set for `npm run dev`.
+    receiver = await startOtlpReceiver();
+    stopTracing = await startTracing({ OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url }, app.name);
     runtime = await startLocalRuntime({
       app,
       port: 0,
@@ -29,14 +37,23 @@ describe('embedded pipeline', () => {
       offline: true,
       siteDir,
       delivery: { retry: 2, backoffPolicy: 'exponential', backoffDelay: 'PT0.05S' },
-      log: createLogger({}, { level: 'silent' }),
+      log: createLogger({}, { level: 'info', write: (line) => lines.push(JSON.parse(line) as Record<string, unknown>) }),
     });
     await runtime.idle();
   });
   afterAll(async () => {
     await runtime.stop();
+    await stopTracing();
+    await receiver.close();
     await dir.remove();
   });
+
+  /** Spans exported so far: the exporter sends in batches, so flush them first. */
+  const flushedSpans = async () => {
+    await stopTracing();
+    stopTracing = await startTracing({ OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url }, app.name);
+    return receiver.spans;
+  };
 
   const api = async <T>(path: string, init?: RequestInit) => {
     const response = await fetch(`${runtime.url}${path}`, init);
@@ -68,10 +85,46 @@ describe('embedded pipeline', () => {
     expect(config.body.auth.mode).toBe('dev-bearer');
   });
 
-  it('carries one trace id from the download to the stored object’s event', async () => {
+  it('carries one trace from the schedule through every hop to the stored forecast, in logs, object metadata and spans', async () => {
     const objects = await readdir(join(dir.path, 'objects', 'forecasts', 'aemet', '28079'));
-    const meta = JSON.parse(await readFile(join(dir.path, 'objects', '.meta', 'forecasts', 'aemet', '28079', `${objects[0]}.json`), 'utf8')) as { metadata: { traceid: string } };
-    expect(meta.metadata.traceid).toMatch(/^[0-9a-f]{32}$/);
+    const meta = JSON.parse(await readFile(join(dir.path, 'objects', '.meta', 'forecasts', 'aemet', '28079', `${objects[0]}.json`), 'utf8')) as { metadata: { traceparent: string } };
+    const traceId = /^00-([0-9a-f]{32})-[0-9a-f]{16}-01$/.exec(meta.metadata.traceparent)?.[1];
+    expect(traceId).toBeDefined();
+    // Every function's log lines of the run carry that trace id.
+    const ofTrace = (fn: string, msg: string) => lines.filter((l) => l.function === fn && l.msg === msg && l.traceid === traceId);
+    expect(ofTrace('download-forecast', 'download finished')).toHaveLength(1);
+    expect(ofTrace('minio-events', 'relayed').length).toBeGreaterThanOrEqual(1);
+    expect(ofTrace('parse-forecast', 'forecast stored').length).toBe(app.schedule.locations.length);
+    // And the spans form one tree, from the schedule's tick down to the stores parse-forecast writes.
+    const spans = (await flushedSpans()).filter((s) => s.traceId === traceId);
+    expect(orphansOf(spans)).toEqual([]);
+    expect(spans.filter((s) => s.parentSpanId === '').map((s) => s.name)).toEqual(['schedule']);
+    const append = spans.find((s) => s.name === 'history append');
+    expect(append && ancestry(spans, append)).toEqual([
+      'history append',
+      `parse-forecast io.minio.object.created`,
+      expect.stringMatching(/^deliver /),
+      'send io.minio.object.created',
+      'store forecasts',
+      `download-forecast dev.knative.sources.ping`,
+      expect.stringMatching(/^deliver /),
+      'schedule',
+    ]);
+  });
+
+  it('makes an admin’s reload one connected trace, from the request through the broker to the download and back', async () => {
+    const token = await runtime.issuer.token('admin');
+    const traceId = 'abcdef0123456789abcdef0123456789';
+    const caller = '0123456789abcdef';
+    const started = await api<{ id: string }>('/admin/reload', { method: 'POST', headers: { authorization: `Bearer ${token}`, traceparent: `00-${traceId}-${caller}-01` } });
+    expect(started.status).toBe(202);
+    await runtime.idle();
+    const spans = (await flushedSpans()).filter((s) => s.traceId === traceId);
+    expect(orphansOf(spans, caller)).toEqual([]);
+    const names = spans.map((s) => s.name);
+    expect(names).toEqual(expect.arrayContaining(['reload-forecast POST', 'audit recordRequest', 'send forecast.reload.requested', 'download-forecast forecast.reload.requested', 'GET aemet', 'reload-forecast forecast.download.completed']));
+    const completed = spans.find((s) => s.name === 'reload-forecast forecast.download.completed');
+    expect(completed && ancestry(spans, completed).at(-1)).toBe('reload-forecast POST');
   });
 
   it('reloads on an admin’s request and reports the result', async () => {
@@ -129,6 +182,21 @@ describe('embedded pipeline', () => {
     expect(letters[0]?.reason).toMatch(/location 28079 is not a forecast: malformed XML/);
     expect(letters[0]?.event).toMatchObject({ type: 'io.minio.object.created', subject: 'aemet/28079/20260101T000000Z.xml' });
     expect((await api<ForecastResponse>('/api/forecasts/28079')).body.issuedAt).not.toBe('2026-01-01T00:00:00.000Z');
+    // parse-forecast's /metrics counts the rejection by its reason, beside what it stored.
+    const metrics = await fetch(`${runtime.url}/metrics/parse-forecast`);
+    expect(metrics.headers.get('content-type')).toMatch(/^text\/plain; version=0\.0\.4/);
+    const text = await metrics.text();
+    expect(text).toContain('forecast_documents_rejected_total{reason="malformed XML at line",function="parse-forecast"} 1');
+    expect(text).toMatch(/forecast_forecasts_stored_total\{provider="aemet",function="parse-forecast"\} [1-9]/);
+    expect(text).toMatch(/forecast_http_requests_total\{route="\/",method="POST",status="422",function="parse-forecast"\} [1-9]/);
+  });
+
+  it('answers /metrics on every function in the Prometheus text format, through the edge at /metrics/<function>', async () => {
+    for (const fn of Object.keys(app.functions)) {
+      const response = await fetch(`${runtime.url}/metrics/${fn}`);
+      expect(response.status).toBe(200);
+      expect(await response.text()).toContain('# TYPE forecast_http_requests_total counter');
+    }
   });
 });
 

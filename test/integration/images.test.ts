@@ -10,13 +10,14 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { gunzipSync } from 'node:zlib';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { app, type FunctionName } from '../../platform/app.ts';
 import { functionEnvironment } from '../../platform/function-environment.ts';
 import { mediaTypes, sha256, type ImageConfig, type ImageManifest } from '../../platform/images/oci-image.ts';
 import { pushFunctionImages, type ImagesEvent, type PushedImage } from '../../platform/images/push-images.ts';
 import { RegistryClient, RegistryError } from '../../platform/images/registry-client.ts';
 import { pushSyntheticBase, syntheticBase } from '../../platform/images/synthetic-base.ts';
+import { startOtlpReceiver } from '../support/otlp-receiver.ts';
 import { freePort, httpOk, serverTempDir, startProcess, waitForReady } from '../support/processes.ts';
 import { startRegistry } from './servers/registry.ts';
 import { shared } from './shared-server.ts';
@@ -143,8 +144,9 @@ describe('function images on a real registry', { timeout: 240_000 }, () => {
     expect(JSON.parse(stdout)).toEqual(Object.fromEntries(first.map((p) => [p.name, p.reference])));
   });
 
-  it('serves health from a bundle taken out of its pushed layer, on this machine’s Node', async () => {
+  it('serves health from a bundle taken out of its pushed layer, on the project’s Node, and loads the span exporter beside it once an OTLP endpoint is set', async () => {
     const temp = await serverTempDir('image-run');
+    const collector = await startOtlpReceiver();
     try {
       for (const p of first.filter((f) => f.name === 'minio-events' || f.name === 'download-forecast')) {
         const manifest = JSON.parse((await get(`${url}/v2/knative-forecast/${p.name}/manifests/${p.digest}`, mediaTypes.ociManifest)).bytes.toString()) as ImageManifest;
@@ -154,7 +156,7 @@ describe('function images on a real registry', { timeout: 240_000 }, () => {
         await writeFile(join(temp.path, `${p.name}.tar.gz`), layer);
         await run('tar', ['--extract', '--gzip', '--file', join(temp.path, `${p.name}.tar.gz`), '--directory', rootfs]);
         const { stdout: listing } = await run('tar', ['--list', '--gzip', '--file', join(temp.path, `${p.name}.tar.gz`)]);
-        expect(listing.trim().split('\n')).toEqual(['app/', `app/${p.name}.mjs`]);
+        expect(listing.trim().split('\n')).toEqual(['app/', `app/${p.name}.mjs`, 'app/otlp-spans.mjs']);
 
         const port = await freePort();
         const objects = join(temp.path, 'objects');
@@ -164,7 +166,7 @@ describe('function images on a real registry', { timeout: 240_000 }, () => {
           cwd: join(rootfs, 'app'),
           // What the Knative Service sets (functionEnvironment), with local stand-ins for its services.
           // MINIO_WEBHOOK_AUTH_TOKEN stands in for the Secret the rendered minio-events Service reads it from.
-          env: { ...functionEnvironment(app, p.name as FunctionName), PORT: String(port), K_SINK: 'http://127.0.0.1:9/', OBJECT_STORE_DIR: objects, MINIO_WEBHOOK_AUTH_TOKEN: 'stand-in-webhook-token', NODE_PATH: '' },
+          env: { ...functionEnvironment(app, p.name as FunctionName), PORT: String(port), K_SINK: 'http://127.0.0.1:9/', OBJECT_STORE_DIR: objects, MINIO_WEBHOOK_AUTH_TOKEN: 'stand-in-webhook-token', NODE_PATH: '', OTEL_EXPORTER_OTLP_ENDPOINT: collector.url },
           logFile: join(temp.path, `${p.name}.log`),
           stopTimeoutMs: 5_000,
         });
@@ -172,11 +174,16 @@ describe('function images on a real registry', { timeout: 240_000 }, () => {
           await waitForReady(fn, 'GET /health/readiness', () => httpOk(`http://127.0.0.1:${port}/health/readiness`), 30_000);
           expect(await httpOk(`http://127.0.0.1:${port}/health/liveness`)).toBe(true);
           expect(fn.tail()).toContain('"msg":"ready"');
+          // A request the function refuses, once read, is still a span, exported by the file beside the function's.
+          const unaccepted = JSON.stringify({ specversion: '1.0', id: 'image-span', source: '/test', type: 'dev.knative-forecast.test.unaccepted' });
+          await (await fetch(`http://127.0.0.1:${port}/`, { method: 'POST', headers: { 'content-type': 'application/cloudevents+json' }, body: unaccepted })).body?.cancel();
+          await vi.waitFor(() => expect(collector.spans.map((span) => span.service), fn.tail()).toContain(p.name), { timeout: 15_000, interval: 200 });
         } finally {
           await fn.stop();
         }
       }
     } finally {
+      await collector.close();
       await temp.remove();
     }
   });

@@ -11,11 +11,14 @@ import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { ForecastListResponse, ForecastResponse } from '../../functions/get-forecast/index.ts';
 import type { DownloadResult } from '../../functions/download-forecast/index.ts';
-import { CloudEvent, decodeCloudEvent, postCloudEvent } from '../../functions/lib/events/cloudevents-http.ts';
+import { postCloudEvent } from '../../functions/lib/events/cloudevent-delivery.ts';
+import { CloudEvent, decodeCloudEvent } from '../../functions/lib/events/cloudevents-http.ts';
 import { eventTypes, extensionNames } from '../../functions/lib/events/types.ts';
 import type { Forecast, Location } from '../../functions/lib/forecast/model.ts';
 import { createLogger } from '../../functions/lib/runtime/log.ts';
-import { newTraceId } from '../../functions/lib/runtime/trace.ts';
+import { formatTraceparent, newSpanId, newTraceId } from '../../functions/lib/runtime/trace.ts';
+import { startTracing } from '../../functions/lib/runtime/tracing.ts';
+import { ancestry, orphansOf, startOtlpReceiver } from '../support/otlp-receiver.ts';
 import { app, type FunctionName } from '../../platform/app.ts';
 import { LocalBroker } from '../../platform/local/broker.ts';
 import { fixturesDir } from '../../platform/local/sample-provider.ts';
@@ -57,10 +60,17 @@ describe('pipeline on MinIO, FerretDB and PostgreSQL', () => {
   let mongo: MongoClient;
   let latest: Collection<LatestDocument>;
   let history: pg.Pool;
+  let receiver: Awaited<ReturnType<typeof startOtlpReceiver>>;
+  let stopTracing = async () => {};
 
   beforeAll(async () => {
     temp = await serverTempDir('pipeline');
     stops.push(() => temp.remove());
+    // The functions and the broker export their spans to an OTLP receiver of the test's own.
+    receiver = await startOtlpReceiver();
+    stops.push(() => receiver.close());
+    stopTracing = await startTracing({ OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url }, app.name);
+    stops.push(() => stopTracing());
     for (const l of locations) {
       documents.set(l.id, await readFile(join(fixturesDir, `aemet-${l.id}.xml`)));
       firstIssue.set(l.id, issueOf(l, documents.get(l.id) as Buffer));
@@ -140,17 +150,19 @@ describe('pipeline on MinIO, FerretDB and PostgreSQL', () => {
     ).rows;
 
   /** Send the schedule's event to the broker over HTTP, as the PingSource does. */
-  async function ping(traceId = newTraceId()) {
+  async function ping(traceId = newTraceId(), spanId = newSpanId()) {
+    const traceparent = formatTraceparent({ traceId, spanId, sampled: true });
     const response = await postCloudEvent(
       broker.url,
-      new CloudEvent({ id: `ping-${Date.now()}`, type: eventTypes.schedule, source: `/apis/v1/namespaces/${app.name}/pingsources/${app.name}-schedule`, data: {}, datacontenttype: 'application/json', [extensionNames.traceId]: traceId }),
+      new CloudEvent({ id: `ping-${Date.now()}`, type: eventTypes.schedule, source: `/apis/v1/namespaces/${app.name}/pingsources/${app.name}-schedule`, data: {}, datacontenttype: 'application/json', [extensionNames.traceparent]: traceparent }),
     );
     expect(response.status).toBe(202);
     return traceId;
   }
 
   it('stores every location from the schedule to the API, through MinIO’s own webhook', async () => {
-    const traceId = await ping();
+    const schedule = newSpanId();
+    const traceId = await ping(newTraceId(), schedule);
     const list = await vi.waitFor(async () => {
       const answer = await api<ForecastListResponse>('/api/forecasts');
       expect(answer.body.pending, 'locations get-forecast has no forecast for yet').toEqual([]);
@@ -165,7 +177,8 @@ describe('pipeline on MinIO, FerretDB and PostgreSQL', () => {
     for (const l of locations) {
       const { key } = first(l.id);
       const stat = await minio.client.statObject('forecasts', key);
-      expect(stat.metaData).toMatchObject({ 'content-type': 'application/xml', traceid: traceId, sample: 'false', 'location-id': l.id });
+      expect(stat.metaData).toMatchObject({ 'content-type': 'application/xml', sample: 'false', 'location-id': l.id });
+      expect(stat.metaData.traceparent).toMatch(new RegExp(`^00-${traceId}-[0-9a-f]{16}-01$`));
       const chunks: Buffer[] = [];
       for await (const chunk of await minio.client.getObject('forecasts', key)) chunks.push(chunk as Buffer);
       expect(Buffer.concat(chunks).equals(documents.get(l.id) as Buffer)).toBe(true);
@@ -197,6 +210,28 @@ describe('pipeline on MinIO, FerretDB and PostgreSQL', () => {
     expect(one.body.days).toEqual(madrid.forecast.days);
     const page = await api<{ items: { issuedAt: string }[] }>('/api/forecasts/28079/history');
     expect(page.body.items.map((i) => i.issuedAt)).toEqual([first('28079').issuedAt]);
+
+    // One trace, exported over OTLP: every span's parent is in it (or is the schedule's), and each
+    // stored forecast hangs under download → MinIO (the object's traceparent) → minio-events →
+    // broker → parse-forecast.
+    await stopTracing();
+    stopTracing = await startTracing({ OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url }, app.name);
+    const spans = receiver.trace(traceId);
+    expect(orphansOf(spans, schedule)).toEqual([]);
+    const appends = spans.filter((s) => s.name === 'history append');
+    expect(appends).toHaveLength(locations.length);
+    for (const append of appends) {
+      expect(ancestry(spans, append)).toEqual([
+        'history append',
+        'parse-forecast io.minio.object.created',
+        expect.stringMatching(/^deliver /),
+        'send io.minio.object.created',
+        'store forecasts',
+        'download-forecast dev.knative.sources.ping',
+        expect.stringMatching(/^deliver /),
+      ]);
+    }
+    expect(spans.filter((s) => s.name === 'objects put')).toHaveLength(locations.length);
   });
 
   it('stores an unchanged forecast once: a second run finds every object and adds no row', async () => {

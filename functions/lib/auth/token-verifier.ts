@@ -3,7 +3,7 @@
 // this even behind oauth2-proxy, so a misrouted request cannot skip authentication.
 // keycloak-connect is not used: Keycloak deprecated it and it is unmaintained (see README).
 import { createRemoteJWKSet, errors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
-import { RejectedInputError } from '../errors.ts';
+import { RejectedInputError, UnavailableError } from '../errors.ts';
 import { systemClock, type Clock } from '../runtime/clock.ts';
 
 export interface TokenVerifierSettings {
@@ -84,7 +84,7 @@ function toAuthError(error: unknown): Error {
     (error instanceof errors.JOSEError && error.code === 'ERR_JOSE_GENERIC') || // non-200 from the JWKS URL
     (error instanceof Error && !(error instanceof errors.JOSEError)); // network failure
   if (keySetUnavailable) {
-    return Object.assign(new Error(`cannot verify tokens now: the issuer's keys are unreachable (${(error as Error).message})`), { status: 503 });
+    return new UnavailableError(`cannot verify tokens now: the issuer's keys are unreachable (${(error as Error).message})`, { cause: error });
   }
   if (error instanceof errors.JWTExpired) return new RejectedInputError('the token has expired', 401);
   if (error instanceof errors.JWTClaimValidationFailed) return new RejectedInputError(`the token's "${error.claim}" claim is not accepted: ${error.reason}`, 401);

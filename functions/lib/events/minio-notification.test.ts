@@ -5,10 +5,10 @@ import { describe, expect, it } from 'vitest';
 import { minioNotification } from '../../../platform/local/minio-notifier.ts';
 import { decodeS3Key, encodeS3Key, MinioNotificationSchema, objectCreatedEvents, ObjectCreatedDataSchema, type MinioNotification } from './minio-notification.ts';
 
-const traceId = '4bf92f3577b34da6a3ce929d0e0e4736';
+const traceparent = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
 const etag = '9b2cf535f27731c974343645a3985328';
 
-function putRecord(escapedKey: string, overrides: { eventName?: string; eventTime?: string; sequencer?: string; traceid?: string } = {}) {
+function putRecord(escapedKey: string, overrides: { eventName?: string; eventTime?: string; sequencer?: string; traceparent?: string } = {}) {
   return {
     eventVersion: '2.0',
     eventSource: 'minio:s3',
@@ -27,7 +27,7 @@ function putRecord(escapedKey: string, overrides: { eventName?: string; eventTim
         size: 11138,
         eTag: etag,
         contentType: 'application/xml',
-        userMetadata: { 'X-Amz-Meta-Traceid': overrides.traceid ?? traceId, 'content-type': 'application/xml' },
+        userMetadata: { 'X-Amz-Meta-Traceparent': overrides.traceparent ?? traceparent, 'content-type': 'application/xml' },
         sequencer: overrides.sequencer ?? '187A9C3F2B5E7A10',
       },
     },
@@ -55,7 +55,7 @@ describe('objectCreatedEvents', () => {
     expect(event?.subject).toBe('samples/Tres Cantos/20261123T054000Z.xml');
     expect(event?.time).toBe('2026-11-23T05:41:02.118Z');
     expect(event?.datacontenttype).toBe('application/json');
-    expect(event?.traceid).toBe(traceId);
+    expect(event?.traceparent).toBe(traceparent);
     expect(ObjectCreatedDataSchema.parse(event?.data)).toEqual({
       bucket: 'forecasts',
       key: 'samples/Tres Cantos/20261123T054000Z.xml',
@@ -79,8 +79,8 @@ describe('objectCreatedEvents', () => {
   });
 
   it('leaves out a trace id that is not 32 lowercase hex digits', () => {
-    const event = objectCreatedEvents(received(payload(putRecord('k.xml', { traceid: 'not-a-trace' }))))[0];
-    expect(event?.traceid).toBeUndefined();
+    const event = objectCreatedEvents(received(payload(putRecord('k.xml', { traceparent: 'not-a-trace' }))))[0];
+    expect(event?.traceparent).toBeUndefined();
   });
 
   it('skips deletes and keeps the created records of a mixed notification', () => {
@@ -103,7 +103,7 @@ describe('MinioNotificationSchema', () => {
     ['a record without a bucket name', payload({ ...record, s3: { ...record.s3, bucket: { name: '' } } } as typeof record)],
     ['a record without an object key', payload({ ...record, s3: { ...record.s3, object: { ...record.s3.object, key: '' } } })],
     ['a negative size', payload({ ...record, s3: { ...record.s3, object: { ...record.s3.object, size: -1 } } })],
-    ['metadata that is not text', payload({ ...record, s3: { ...record.s3, object: { ...record.s3.object, userMetadata: { 'X-Amz-Meta-Traceid': 7 } } } } as unknown as typeof record)],
+    ['metadata that is not text', payload({ ...record, s3: { ...record.s3, object: { ...record.s3.object, userMetadata: { 'X-Amz-Meta-Traceparent': 7 } } } } as unknown as typeof record)],
     ['an array', [record]],
   ])('refuses %s', (_what, body) => {
     expect(MinioNotificationSchema.safeParse(body).success).toBe(false);
@@ -117,17 +117,17 @@ describe('the local notifier payload', () => {
       key: 'samples/Tres Cantos/20261123T054000Z.xml',
       size: 11053,
       contentType: 'application/xml',
-      metadata: { traceid: traceId, 'fetched-at': '2026-11-23T05:41:00.000Z' },
+      metadata: { traceparent, 'fetched-at': '2026-11-23T05:41:00.000Z' },
       etag,
     };
     const notification = minioNotification(object, new Date('2026-11-23T05:41:02.118Z'));
     const record = notification.Records[0];
     expect(record?.s3.object.key).toBe('samples%2FTres+Cantos%2F20261123T054000Z.xml');
-    expect(record?.s3.object.userMetadata).toEqual({ 'content-type': 'application/xml', 'X-Amz-Meta-Traceid': traceId, 'X-Amz-Meta-Fetched-At': '2026-11-23T05:41:00.000Z' });
+    expect(record?.s3.object.userMetadata).toEqual({ 'content-type': 'application/xml', 'X-Amz-Meta-Traceparent': traceparent, 'X-Amz-Meta-Fetched-At': '2026-11-23T05:41:00.000Z' });
 
     const [event] = objectCreatedEvents(received(notification));
     expect(event?.subject).toBe(object.key);
-    expect(event?.traceid).toBe(traceId);
+    expect(event?.traceparent).toBe(traceparent);
     expect(event?.id).toBe(`forecasts/${object.key}@${etag}`);
     expect(event?.data).toMatchObject({ bucket: 'forecasts', key: object.key, size: 11053, etag, contentType: 'application/xml' });
   });

@@ -3,7 +3,8 @@
 // spaces, and the writer's `x-amz-meta-*` headers arrive in `s3.object.userMetadata`.
 import * as z from 'zod';
 import { CloudEvent } from './cloudevents-http.ts';
-import { bucketSource, eventTypes, extensionNames } from './types.ts';
+import { parseTraceparent, traceExtensions } from '../runtime/trace.ts';
+import { bucketSource, eventTypes } from './types.ts';
 
 const RecordSchema = z.object({
   eventName: z.string(),
@@ -59,7 +60,8 @@ export function objectCreatedEvents(notification: MinioNotification): CloudEvent
     const { bucket, object } = record.s3;
     const key = decodeS3Key(object.key);
     const meta = lowercaseKeys(object.userMetadata ?? {});
-    const traceId = meta['x-amz-meta-traceid'];
+    // The writer's trace context, from its `traceparent` (and `tracestate`) metadata.
+    const trace = parseTraceparent(meta['x-amz-meta-traceparent'], meta['x-amz-meta-tracestate']);
     const etag = object.eTag ?? object.sequencer ?? record.eventTime;
     return new CloudEvent<ObjectCreatedData>({
       specversion: '1.0',
@@ -77,7 +79,7 @@ export function objectCreatedEvents(notification: MinioNotification): CloudEvent
         contentType: object.contentType ?? null,
         eventTime: record.eventTime,
       },
-      ...(traceId && /^[0-9a-f]{32}$/.test(traceId) ? { [extensionNames.traceId]: traceId } : {}),
+      ...(trace ? traceExtensions(trace) : {}),
     });
   });
 }

@@ -20,7 +20,8 @@ export function bucketSource(bucket: string): string {
 }
 
 /**
- * CloudEvents extension attributes this app sets. The spec allows lowercase letters and digits
- * only, so the trace id is `traceid`, not `traceId` or `trace_id`.
+ * CloudEvents extension attributes this app sets. `traceparent` and `tracestate` are the
+ * CloudEvents distributed-tracing extension (W3C Trace Context), which Knative Eventing carries
+ * through brokers and triggers; `reloadid` is the app's own (lowercase letters and digits only).
  */
-export const extensionNames = { traceId: 'traceid', reloadId: 'reloadid' } as const;
+export const extensionNames = { traceparent: 'traceparent', tracestate: 'tracestate', reloadId: 'reloadid' } as const;

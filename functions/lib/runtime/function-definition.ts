@@ -4,7 +4,9 @@
 import type { CloudEvent } from '../events/cloudevents-http.ts';
 import type { EventType } from '../events/types.ts';
 import type { Logger } from './log.ts';
+import type { FunctionMetrics } from './metrics.ts';
 import type { Services } from './services.ts';
+import type { TraceContext } from './trace.ts';
 
 export interface HttpRequest {
   method: string;
@@ -24,8 +26,12 @@ export interface HttpResponse {
 
 export interface Invocation {
   log: Logger;
-  /** W3C-style 32-hex trace id carried in the `traceid` extension. */
+  /** The W3C trace id of the request (32 hex digits), the one its log lines carry. */
   traceId: string;
+  /** The request's span; events and objects the handler writes carry it as their parent. Absent when a test calls a handler directly. */
+  trace?: TraceContext;
+  /** The function's metrics; absent when a test calls a handler directly. */
+  metrics?: FunctionMetrics;
 }
 
 export interface FunctionDefinition<Deps> {

@@ -8,9 +8,11 @@ import { wireClusterServices, type ClusterServiceFactories } from './cluster/bac
 import type { AnyFunctionDefinition } from './function-definition.ts';
 import { createLogger } from './log.ts';
 import { serveFunction } from './serve.ts';
+import { startTracing } from './tracing.ts';
 
 export async function runFunction(name: string, definition: AnyFunctionDefinition, factories: ClusterServiceFactories): Promise<void> {
   const log = createLogger({ function: name });
+  const stopTracing = await startTracing(process.env, name);
   const services = wireClusterServices(process.env, log, systemClock, factories);
   const running = await serveFunction(definition, { name, services, log, port: Number(process.env.PORT ?? 8080), host: '0.0.0.0' });
   log.info('ready', { url: running.url });
@@ -19,6 +21,7 @@ export async function runFunction(name: string, definition: AnyFunctionDefinitio
     void running
       .close()
       .then(() => services.close())
+      .then(() => stopTracing())
       .finally(() => process.exit(0));
   });
 }

@@ -2,7 +2,7 @@
 // out, error mapping without leaks, body limits, trace ids in the logs, and the service guard.
 import { request } from 'node:http';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { RejectedInputError } from '../errors.ts';
+import { DocumentRejectedError, RejectedInputError, UnavailableError } from '../errors.ts';
 import { CloudEvent, decodeCloudEvent } from '../events/cloudevents-http.ts';
 import { eventTypes } from '../events/types.ts';
 import { defineFunction, json } from './function-definition.ts';
@@ -10,11 +10,13 @@ import { createLogger } from './log.ts';
 import { serveFunction, type RunningFunction } from './serve.ts';
 import { restrictServices, type Services } from './services.ts';
 import { systemClock } from './clock.ts';
+import { parseTraceparent } from './trace.ts';
 
 type LogLine = Record<string, unknown>;
 const lines: LogLine[] = [];
 const log = createLogger({ function: 'echo' }, { level: 'debug', write: (line) => lines.push(JSON.parse(line) as LogLine) });
 const traceId = '0af7651916cd43dd8448eb211c80319c';
+const traceparent = `00-${traceId}-b7ad6b7169203331-01`;
 const handled: CloudEvent<unknown>[] = [];
 
 function unusedServices(): Services {
@@ -28,17 +30,18 @@ const echo = defineFunction<{ greeting: string }>({
   async http(req, deps, { traceId }) {
     if (req.url.pathname === '/reject') throw new RejectedInputError('location 99999 is not configured', 422, { locationId: '99999' });
     if (req.url.pathname === '/crash') throw new Error('cannot connect to postgres://forecast:s3cret@db:5432');
-    if (req.url.pathname === '/unavailable') throw Object.assign(new Error('the issuer is unreachable'), { status: 503 });
+    if (req.url.pathname === '/unavailable') throw new UnavailableError('the issuer is unreachable');
+    if (req.url.pathname === '/not-a-forecast') throw new DocumentRejectedError('28079', 'the root element is not <root>');
     return json(200, { greeting: deps.greeting, path: req.url.pathname, bytes: req.body.byteLength, traceId });
   },
   events: {
     accepts: [eventTypes.objectCreated, eventTypes.reloadRequested],
-    async handle(event, _deps, { log, traceId }) {
+    async handle(event, _deps, { log }) {
       handled.push(event);
       log.info('handling');
       if ((event.data as { fail?: string } | undefined)?.fail === 'reject') throw new RejectedInputError('the object is not a forecast', 422);
       if (event.type !== eventTypes.reloadRequested) return;
-      return new CloudEvent({ id: 'reply-1', source: '/functions/echo', type: eventTypes.downloadCompleted, data: { stored: 3 }, traceid: traceId });
+      return new CloudEvent({ id: 'reply-1', source: '/functions/echo', type: eventTypes.downloadCompleted, data: { stored: 3 } });
     },
   },
 });
@@ -103,11 +106,14 @@ describe('serveFunction', () => {
   });
 
   it('answers 200 with the reply event in binary mode', async () => {
-    const response = await postEvent(eventTypes.reloadRequested, { reason: 'test' }, { 'ce-traceid': traceId });
+    const response = await postEvent(eventTypes.reloadRequested, { reason: 'test' }, { 'ce-traceparent': traceparent });
     expect(response.status).toBe(200);
     expect(response.headers.get('ce-type')).toBe(eventTypes.downloadCompleted);
     expect(response.headers.get('ce-id')).toBe('reply-1');
-    expect(response.headers.get('ce-traceid')).toBe(traceId);
+    // The reply continues the trace, from the span that handled the event.
+    const reply = parseTraceparent(response.headers.get('ce-traceparent'));
+    expect(reply?.traceId).toBe(traceId);
+    expect(reply?.spanId).not.toBe('b7ad6b7169203331');
     const headers: Record<string, string> = {};
     response.headers.forEach((value, key) => (headers[key] = value));
     expect(decodeCloudEvent(headers, new Uint8Array(await response.arrayBuffer())).data).toEqual({ stored: 3 });
@@ -127,13 +133,13 @@ describe('serveFunction', () => {
   });
 
   it('answers a RejectedInputError with its status, message, details and the trace id', async () => {
-    const response = await fetch(`${running.url}/reject`, { headers: { 'ce-traceid': traceId } });
+    const response = await fetch(`${running.url}/reject`, { headers: { traceparent } });
     expect(response.status).toBe(422);
     expect(await response.json()).toEqual({ error: 'location 99999 is not configured', details: { locationId: '99999' }, traceid: traceId });
   });
 
   it('keeps the trace id of the event when its handler rejects it', async () => {
-    const response = await postEvent(eventTypes.objectCreated, { fail: 'reject' }, { 'ce-traceid': traceId });
+    const response = await postEvent(eventTypes.objectCreated, { fail: 'reject' }, { 'ce-traceparent': traceparent });
     expect(response.status).toBe(422);
     expect(await response.json()).toEqual({ error: 'the object is not a forecast', traceid: traceId });
   });
@@ -168,12 +174,40 @@ describe('serveFunction', () => {
     expect(await response.json()).toMatchObject({ bytes: 1024 });
   });
 
-  it('logs the trace id carried in the ce-traceid extension on every line of the request', async () => {
-    await postEvent(eventTypes.objectCreated, {}, { 'ce-traceid': traceId });
+  it('logs the trace id of the traceparent the event carries on every line of the request', async () => {
+    await postEvent(eventTypes.objectCreated, {}, { 'ce-traceparent': traceparent });
     const handling = lines.find((l) => l.msg === 'handling');
     const summary = lines.find((l) => l.msg === 'handled');
     expect(handling).toMatchObject({ function: 'echo', traceid: traceId, eventid: 'evt-7' });
     expect(summary).toMatchObject({ level: 'info', status: 202, type: eventTypes.objectCreated, traceid: traceId });
+  });
+
+  it('takes the W3C traceparent header over the event’s extension: the header names the hop that delivered it', async () => {
+    const delivered = `00-${'1'.repeat(32)}-${'2'.repeat(16)}-01`;
+    await postEvent(eventTypes.objectCreated, {}, { 'ce-traceparent': traceparent, traceparent: delivered });
+    expect(lines.find((l) => l.msg === 'handled')).toMatchObject({ traceid: '1'.repeat(32) });
+  });
+
+  it('ignores a malformed traceparent and starts a new trace', async () => {
+    const response = await fetch(`${running.url}/reject`, { headers: { traceparent: `00-${traceId}-0000000000000000-01` } });
+    const body = (await response.json()) as { traceid: string };
+    expect(body.traceid).toMatch(/^[0-9a-f]{32}$/);
+    expect(body.traceid).not.toBe(traceId);
+  });
+
+  it('serves its metrics in the Prometheus text format: requests by route and status, latency, rejected documents by reason', async () => {
+    await fetch(`${running.url}/api/forecasts/28079`);
+    await fetch(`${running.url}/not-a-forecast`);
+    const response = await fetch(`${running.url}/metrics`);
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toMatch(/^text\/plain; version=0\.0\.4/);
+    const text = await response.text();
+    expect(text).toContain('# TYPE forecast_http_requests_total counter');
+    expect(text).toMatch(/forecast_http_requests_total\{route="\/api\/forecasts\/:id",method="GET",status="200",function="echo"\} [1-9]/);
+    expect(text).toContain('forecast_http_request_duration_seconds_count{function="echo",route="/not-a-forecast",method="GET"} 1');
+    expect(text).toContain('forecast_documents_rejected_total{reason="the root element is not",function="echo"} 1');
+    // The scrape itself is not a request of the function's.
+    expect(text).not.toContain('route="/metrics"');
   });
 
   it('answers 405 to a CloudEvent sent by GET', async () => {

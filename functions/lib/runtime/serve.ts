@@ -1,18 +1,21 @@
 // The HTTP binding of a function: health endpoints, body limits, CloudEvents decoding, error
-// mapping and one structured log line per request. The same code serves a function in its
-// container and in `npm run dev`, so the local runtime exercises the real binding.
+// mapping, a server span and one structured log line per request (in the W3C trace context the
+// request carries), and the function's metrics at /metrics. The same code serves a function in
+// its container and in `npm run dev`, so the local runtime exercises the real binding.
 //   2xx  handled (a reply event travels back in binary mode)
 //   4xx  the input is wrong: the broker does not retry, the event goes to the dead-letter sink
 //   5xx  we could not handle it now: the broker retries with backoff
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { RejectedInputError, errorMessage } from '../errors.ts';
+import { DocumentRejectedError, RejectedInputError, UnavailableError, errorMessage } from '../errors.ts';
 import { decodeCloudEvent, encodeCloudEvent, isCloudEventRequest } from '../events/cloudevents-http.ts';
 import { extensionNames } from '../events/types.ts';
 import type { AnyFunctionDefinition, HttpRequest, HttpResponse } from './function-definition.ts';
 import type { Logger } from './log.ts';
-import type { Services } from './services.ts';
-import { isTraceId, newTraceId } from './trace.ts';
+import { createFunctionMetrics, routeLabel, type FunctionMetrics } from './metrics.ts';
+import { withClientSpans, type Services } from './services.ts';
+import { newTraceId, parseTraceparent, traceExtensions, type TraceContext } from './trace.ts';
+import { runInTrace, startSpan, type Span } from './tracing.ts';
 
 export interface ServeOptions {
   name: string;
@@ -22,12 +25,15 @@ export interface ServeOptions {
   port?: number;
   /** @default '127.0.0.1' */
   host?: string;
+  /** Where requests and handlers are counted. @default a registry of the function's own */
+  metrics?: FunctionMetrics;
 }
 
 export interface RunningFunction {
   name: string;
   url: string;
   server: Server;
+  metrics: FunctionMetrics;
   close(): Promise<void>;
 }
 
@@ -42,7 +48,8 @@ const defaultMaxBodyBytes = 256 * 1024;
 export const maxHeaderBytes = 64 * 1024;
 
 export async function serveFunction(definition: AnyFunctionDefinition, options: ServeOptions): Promise<RunningFunction> {
-  const handle = await createRequestHandler(definition, options);
+  const metrics = options.metrics ?? createFunctionMetrics(options.name);
+  const handle = await createRequestHandler(definition, { ...options, metrics });
   let closing = false;
   const server = createServer({ maxHeaderSize: maxHeaderBytes }, (req, res) => {
     // A request in flight when close() was called keeps its keep-alive connection open after
@@ -62,6 +69,7 @@ export async function serveFunction(definition: AnyFunctionDefinition, options: 
     name: options.name,
     url: `http://${options.host ?? '127.0.0.1'}:${port}`,
     server,
+    metrics,
     close: () =>
       new Promise<void>((resolve) => {
         closing = true;
@@ -78,18 +86,28 @@ export function bodyLimitOf(definition: AnyFunctionDefinition): number {
 
 /** The request listener, separate from the server so tests and benchmarks can mount it. */
 export async function createRequestHandler(definition: AnyFunctionDefinition, options: ServeOptions) {
-  const deps: unknown = await definition.deps(options.services);
+  const deps: unknown = await definition.deps(withClientSpans(options.services));
   const maxBody = bodyLimitOf(definition);
   const log = options.log;
+  const metrics = options.metrics ?? createFunctionMetrics(options.name);
+  const deliveryRetried = () => metrics.deliveryRetried();
 
   return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const started = performance.now();
-    const path = (req.url ?? '/').split('?')[0];
+    const path = (req.url ?? '/').split('?')[0] ?? '/';
     if (req.method === 'GET' && (path === '/health/readiness' || path === '/health/liveness')) {
       return send(res, { status: 200, body: { status: 'ok' } });
     }
+    if (req.method === 'GET' && path === '/metrics') {
+      const { contentType, text } = await metrics.exposition();
+      return send(res, { status: 200, headers: { 'content-type': contentType }, body: text });
+    }
     const headers = requestHeaders(req);
-    let traceId = isTraceId(headers[`ce-${extensionNames.traceId}`]) ? (headers[`ce-${extensionNames.traceId}`] as string) : newTraceId();
+    // The caller's span: the W3C header (a broker's delivery, a traced client), else the
+    // CloudEvent's distributed-tracing extension in binary mode.
+    let parent: TraceContext | null =
+      parseTraceparent(headers.traceparent, headers.tracestate) ?? parseTraceparent(headers[`ce-${extensionNames.traceparent}`], headers[`ce-${extensionNames.tracestate}`]);
+    let span: Span | undefined;
     const fields: Record<string, unknown> = { method: req.method, path };
     let response: HttpResponse;
     try {
@@ -97,29 +115,40 @@ export async function createRequestHandler(definition: AnyFunctionDefinition, op
       if (definition.events && isCloudEventRequest(headers)) {
         if (req.method !== 'POST') throw new RejectedInputError('CloudEvents are accepted by POST only', 405);
         const event = decodeCloudEvent(headers, body);
-        const carried = event[extensionNames.traceId];
-        if (isTraceId(carried)) traceId = carried;
+        parent ??= parseTraceparent(event[extensionNames.traceparent], event[extensionNames.tracestate]);
         Object.assign(fields, { type: event.type, id: event.id, source: event.source });
+        const handling = (span = startSpan(`${options.name} ${event.type}`, 'server', { 'cloudevents.event_type': event.type, 'cloudevents.event_id': event.id }, parent));
         if (!definition.events.accepts.includes(event.type as never)) {
           throw new RejectedInputError(`event type "${event.type}" is not one this function accepts (${definition.events.accepts.join(', ')})`, 400);
         }
-        const reply = await definition.events.handle(event, deps, { log: log.child({ traceid: traceId, eventid: event.id }), traceId });
-        response = reply ? { status: 200, ...encodeCloudEvent(reply) } : { status: 202 };
-        if (reply) fields.reply = reply.type;
+        const invocation = { log: log.child({ traceid: handling.context.traceId, eventid: event.id }), traceId: handling.context.traceId, trace: handling.context, metrics };
+        const reply = await runInTrace(handling.context, () => definition.events!.handle(event, deps, invocation), deliveryRetried);
+        // A reply the broker publishes continues this span's trace.
+        const traced = reply && !reply[extensionNames.traceparent] ? reply.cloneWith(traceExtensions(handling.context), false) : reply;
+        response = traced ? { status: 200, ...encodeCloudEvent(traced) } : { status: 202 };
+        if (traced) fields.reply = traced.type;
       } else if (definition.http) {
+        const handler = definition.http;
+        const handling = (span = startSpan(`${options.name} ${req.method ?? 'GET'}`, 'server', { 'http.request.method': req.method ?? 'GET', 'url.path': path }, parent));
         const request: HttpRequest = { method: req.method ?? 'GET', url: new URL(req.url ?? '/', 'http://function.local'), headers, body };
-        response = await definition.http(request, deps, { log: log.child({ traceid: traceId }), traceId });
+        const invocation = { log: log.child({ traceid: handling.context.traceId }), traceId: handling.context.traceId, trace: handling.context, metrics };
+        response = await runInTrace(handling.context, () => handler(request, deps, invocation), deliveryRetried);
       } else {
         throw new RejectedInputError('this function accepts CloudEvents only (ce-specversion header or structured content type)', 415);
       }
     } catch (error) {
-      response = errorResponse(error, traceId);
+      response = errorResponse(error, span?.context.traceId ?? parent?.traceId ?? newTraceId());
       if (response.status >= 500) fields.error = error;
       else fields.reason = errorMessage(error);
+      if (error instanceof DocumentRejectedError) metrics.documentRejected(String(error.details?.reason ?? error.message));
     }
     send(res, response);
+    const seconds = (performance.now() - started) / 1000;
+    span?.setAttribute('http.response.status_code', response.status);
+    span?.end(response.status >= 500 ? fields.error : undefined);
+    metrics.requestHandled(routeLabel(path, response.status), req.method ?? 'GET', response.status, seconds);
     const level = response.status >= 500 ? 'error' : response.status >= 400 ? 'warn' : 'info';
-    log[level]('handled', { ...fields, status: response.status, ms: Math.round(performance.now() - started), traceid: traceId });
+    log[level]('handled', { ...fields, status: response.status, ms: Math.round(seconds * 1000), traceid: span?.context.traceId ?? (response.body as { traceid?: string } | undefined)?.traceid });
   };
 }
 
@@ -131,8 +160,8 @@ function errorResponse(error: unknown, traceId: string): HttpResponse {
     return { status: error.status, headers, body: { error: error.message, ...(error.details ? { details: error.details } : {}), traceid: traceId } };
   }
   // A dependency failed (or a bug): say so without leaking internals; the log has the stack.
-  const status = (error as { status?: number }).status === 503 ? 503 : 500;
-  return { status, body: { error: status === 503 ? errorMessage(error) : 'internal error', traceid: traceId } };
+  if (error instanceof UnavailableError) return { status: 503, body: { error: error.message, traceid: traceId } };
+  return { status: 500, body: { error: 'internal error', traceid: traceId } };
 }
 
 function send(res: ServerResponse, response: HttpResponse): void {

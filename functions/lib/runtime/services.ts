@@ -9,6 +9,7 @@ import type { LatestStore } from '../storage/latest-store.ts';
 import type { ObjectStore } from '../storage/object-store.ts';
 import type { Clock } from './clock.ts';
 import type { Logger } from './log.ts';
+import { traceCalls } from './tracing.ts';
 
 export interface Services {
   /** The function's settings: its container environment, or what the local runtime sets. */
@@ -61,4 +62,20 @@ export function once<T>(factory: () => Promise<T>): () => Promise<T> {
     });
     return promise;
   };
+}
+
+/**
+ * `services` whose stores put a client span around each call (object store, latest, history and
+ * audit databases), when tracing records spans; the event sink makes its own. A store is
+ * wrapped when it is built, so this costs nothing where tracing is off.
+ */
+export function withClientSpans<S extends Services>(services: S): S {
+  const spans = <T extends object>(factory: () => Promise<T>, component: string, methods: readonly (keyof T & string)[]) =>
+    once(async () => traceCalls(await factory(), component, methods));
+  return Object.assign(Object.create(services) as S, {
+    objectStore: spans(services.objectStore, 'objects', ['put', 'get', 'exists']),
+    latestStore: spans(services.latestStore, 'latest', ['upsertIfNewer', 'get', 'list']),
+    historyStore: spans(services.historyStore, 'history', ['append', 'list']),
+    auditStore: spans(services.auditStore, 'audit', ['recordRequest', 'recordResult', 'get', 'countSince']),
+  });
 }

@@ -5,8 +5,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tempDir } from '../../test/support/fixtures.ts';
 import { ActionableError } from '../actionable-error.ts';
-import { invocation, microk8sAccess, runAddonCommand } from './add-on-cli.ts';
-import { addonCommandsOf, buildPlan } from './plan.ts';
+import { addonCommandsOf, invocation, microk8sAccess, runAddonCommand } from './add-on-cli.ts';
+import { buildPlan } from './plan.ts';
 
 let dir: Awaited<ReturnType<typeof tempDir>>;
 beforeAll(async () => {

@@ -1,10 +1,29 @@
-// Running the add-on commands of the plan (`microk8s enable …`, `minikube addons enable …`).
+// The add-on commands the plan runs (`microk8s enable …`, `minikube addons enable …`), and running them.
 // microk8s answers only members of its group (and root): a user outside it runs it through
 // `sudo -n`, which never prompts; when that is refused too, the message says both ways in,
 // plainly, instead of the output of a command the user did not type.
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { ActionableError } from '../actionable-error.ts';
+import type { Target } from './plan.ts';
+
+export const addonCommands: Record<Target, readonly (readonly string[])[]> = {
+  microk8s: [
+    ['microk8s', 'enable', 'dns'],
+    ['microk8s', 'enable', 'hostpath-storage'],
+    ['microk8s', 'enable', 'registry'],
+    ['microk8s', 'enable', 'metallb:10.64.140.43-10.64.140.49'],
+  ],
+  minikube: [
+    ['minikube', 'addons', 'enable', 'registry'],
+    ['minikube', 'addons', 'enable', 'storage-provisioner'],
+  ],
+};
+
+/** The add-on commands of a target, each minikube command given the profile. */
+export function addonCommandsOf(target: Target, minikubeProfile?: string): (readonly string[])[] {
+  return addonCommands[target].map((command) => (command[0] === 'minikube' && minikubeProfile ? ['minikube', '-p', minikubeProfile, ...command.slice(1)] : command));
+}
 
 export type Microk8sAccess = 'direct' | 'sudo';
 

@@ -5,6 +5,7 @@
 // (an upstream release file, a part of the platform, the app), resolved at run time.
 import { mongodbCluster } from '../components/mongodb.ts';
 import { keycloakDatabase, postgresCluster, postgresCredentialsSecret } from '../components/postgres.ts';
+import { addonCommandsOf } from './add-on-cli.ts';
 import type { ObjectRef } from './cluster-api.ts';
 
 export type Target = 'microk8s' | 'minikube';
@@ -93,24 +94,6 @@ const crds = (of: ObjectSource) => wait({ for: 'crds-established', of }, 120);
 const workloads = (of: ObjectSource) => wait({ for: 'workloads-ready', of }, 600);
 const endpoints = (namespace: string, service: string) => wait({ for: 'endpoints-ready', namespace, service }, 300);
 const webhookRules = (of: ObjectSource) => wait({ for: 'webhook-rules', of }, 300);
-
-export const addonCommands: Record<Target, readonly (readonly string[])[]> = {
-  microk8s: [
-    ['microk8s', 'enable', 'dns'],
-    ['microk8s', 'enable', 'hostpath-storage'],
-    ['microk8s', 'enable', 'registry'],
-    ['microk8s', 'enable', 'metallb:10.64.140.43-10.64.140.49'],
-  ],
-  minikube: [
-    ['minikube', 'addons', 'enable', 'registry'],
-    ['minikube', 'addons', 'enable', 'storage-provisioner'],
-  ],
-};
-
-/** The add-on commands of a target, each minikube command given the profile. */
-export function addonCommandsOf(target: Target, minikubeProfile?: string): (readonly string[])[] {
-  return addonCommands[target].map((command) => (command[0] === 'minikube' && minikubeProfile ? ['minikube', '-p', minikubeProfile, ...command.slice(1)] : command));
-}
 
 export function buildPlan(options: PlanOptions): Plan {
   const { target, profile, namespace } = options;

@@ -6,7 +6,8 @@ import { RegistryClient, RegistryError } from './registry-client.ts';
 
 // Docker Hub's anonymous pull, played by a loopback server: a 401 with a Bearer challenge, a
 // token endpoint that answers for the scope asked, then the manifest for the bearer of the token.
-// (The integration suite pushes to a real registry; no real token server runs on this machine.)
+// (The integration suite pushes to a real registry, which asks for no token; token servers are
+// played here.)
 describe('anonymous bearer tokens', () => {
   const manifest = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: mediaTypes.ociManifest, config: {}, layers: [] }));
   const scopes: string[] = [];

@@ -7,8 +7,11 @@ import { join, relative } from 'node:path';
 
 const root = join(import.meta.dirname, '..');
 /** Folders git ignores (.gitignore's top-level ones), and git's own. */
-const ignored = readFileSync(join(root, '.gitignore'), 'utf8').split('\n').filter((line) => /^[^/#*]+\/$/.test(line)).map((line) => line.slice(0, -1));
+const ignoredFolders = readFileSync(join(root, '.gitignore'), 'utf8').split('\n').filter((line) => /^[^#*][^*]*\/$/.test(line));
+const ignored = ignoredFolders.filter((line) => !line.slice(0, -1).includes('/')).map((line) => line.slice(0, -1));
 const skipped = new Set(['.git', 'dist', ...ignored]);
+/** A path under a folder git ignores (a build's output, say) exists only once something made it. */
+const isGenerated = (path: string): boolean => ignoredFolders.some((folder) => `${path.replace(/\/$/, '')}/`.startsWith(folder));
 
 /** Every Markdown file of the repository. */
 function markdownFiles(dir = root): string[] {
@@ -42,7 +45,7 @@ describe('README', () => {
     const text = readFileSync(join(root, file), 'utf8');
     // A path in backquotes under one of the repository's own folders: `platform/app.ts`, `test/cluster/`.
     const paths = [...text.matchAll(/`((?:\.?[A-Za-z0-9_-]+)(?:\/[A-Za-z0-9_.-]+)+\/?)`/g)].map((m) => m[1] as string);
-    const ours = paths.filter((path) => topLevelFolders.includes(path.split('/')[0] as string));
+    const ours = paths.filter((path) => topLevelFolders.includes(path.split('/')[0] as string) && !isGenerated(path));
     expect(ours.filter((path) => !existsSync(join(root, path)))).toEqual([]);
   });
 
